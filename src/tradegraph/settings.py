@@ -83,9 +83,7 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for err in exc.errors():
             field = ".".join(str(p) for p in err["loc"]) or "settings"
-            problems.append(
-                f"{ENV_PREFIX}{field.upper()}={err.get('input')!r}: {err['msg']}"
-            )
+            problems.append(f"{ENV_PREFIX}{field.upper()}={err.get('input')!r}: {err['msg']}")
         raise ConfigurationError(
             "Invalid settings: " + "; ".join(problems) + ".",
             hint="Fix or unset the named environment variable (or its line in .env).",

@@ -53,7 +53,11 @@ def new_id(clock: Clock) -> str:
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, Decimal):
-        return str(obj.normalize()) if obj == obj else "NaN"
+        if not obj.is_finite():
+            raise ValidationError(
+                f"canonical_json cannot encode {obj}.", hint="Only finite numbers are hashable."
+            )
+        return str(obj.normalize())
     if isinstance(obj, datetime):
         if obj.tzinfo is None:
             raise ValidationError(
@@ -78,7 +82,11 @@ def _default(obj: Any) -> Any:
 def canonical_json(obj: Any) -> bytes:
     """The canonical UTF-8 JSON encoding used for every content hash."""
     return json.dumps(
-        obj, default=_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        obj,
+        default=_default,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
         allow_nan=False,
     ).encode("utf-8")
 
