@@ -1,0 +1,5 @@
+"""``python -m tradegraph`` runs the CLI."""
+
+from tradegraph.cli.app import main
+
+main()
