@@ -30,7 +30,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(
+    version: bool = typer.Option(  # noqa: ARG001 - handled eagerly by its callback
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:

@@ -57,7 +57,7 @@ def as_int64_array(name: str, values: IndexLike) -> IntArray:
     """
     if isinstance(values, pd.Series | pd.Index):
         if isinstance(values.dtype, pd.DatetimeTZDtype):
-            values = values.tz_convert("UTC").tz_localize(None)
+            values = pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None)
         raw: npt.NDArray[np.generic] = values.to_numpy()
     elif isinstance(values, np.ndarray):
         raw = values
@@ -90,6 +90,29 @@ def same_length(**arrays: FloatArray | IntArray) -> int:
             hint="Pass columns of the same frame, aligned on one index.",
         )
     return distinct.pop() if distinct else 0
+
+
+def as_hlc(
+    high: SeriesLike, low: SeriesLike, close: SeriesLike
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Coerce high, low and close and check that they have one length."""
+    h = as_float_array("high", high)
+    lo = as_float_array("low", low)
+    c = as_float_array("close", close)
+    same_length(high=h, low=lo, close=c)
+    return h, lo, c
+
+
+def as_hlcv(
+    high: SeriesLike, low: SeriesLike, close: SeriesLike, volume: SeriesLike
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Coerce high, low, close and volume and check that they have one length."""
+    h = as_float_array("high", high)
+    lo = as_float_array("low", low)
+    c = as_float_array("close", close)
+    v = as_float_array("volume", volume)
+    same_length(high=h, low=lo, close=c, volume=v)
+    return h, lo, c, v
 
 
 def check_int(name: str, value: int, *, minimum: int = 1) -> int:
@@ -152,6 +175,8 @@ __all__ = [
     "IntArray",
     "SeriesLike",
     "as_float_array",
+    "as_hlc",
+    "as_hlcv",
     "as_int64_array",
     "check_float",
     "check_int",
