@@ -44,7 +44,7 @@ integration: $(STAMP_DEV)
 
 test: lint typecheck contracts
 	bash scripts/ensure-postgres.sh
-	$(BIN)/pytest -q -p no:randomly
+	$(BIN)/pytest -q
 
 bench: $(STAMP_DEV)
 	$(BIN)/python -m benchmarks
