@@ -23,8 +23,12 @@ $(STAMP_DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@ $(STAMP_RUN)
 
+DEMO_REPORT := .tradegraph/reports/demo-backtest.html
+
 demo: $(STAMP_RUN)
 	$(BIN)/tradegraph info
+	$(BIN)/tradegraph backtest sma_cross --synthetic --bars 20000 --timeframe 1h \
+		--param fast=10 --param slow=50 --commission 0.001 --report $(DEMO_REPORT)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests benchmarks

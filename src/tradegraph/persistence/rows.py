@@ -123,12 +123,31 @@ class AuditHeadRow(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
+class RiskGuardStateRow(AuditMixin, Base):
+    """The drawdown guard's state of one strategy (``tradegraph.risk.GuardState``).
+
+    ``state`` holds ``GuardState.to_dict()`` as canonical JSON; ``mode`` is copied out of it
+    so that halted strategies can be listed with an index. Not user-deletable.
+    """
+
+    __tablename__ = "risk_guard_states"
+
+    # tenant_id as in TenantMixin, but part of the primary key (tenant, strategy)
+    tenant_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("tenants.id", ondelete="RESTRICT"), primary_key=True
+    )
+    strategy_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16), index=True)
+    state: Mapped[str] = mapped_column(Text())
+
+
 __all__ = [
     "NAMING_CONVENTION",
     "AuditHeadRow",
     "AuditJournalRow",
     "AuditMixin",
     "Base",
+    "RiskGuardStateRow",
     "SoftDeleteMixin",
     "TenantMixin",
     "TenantOwnedMixin",

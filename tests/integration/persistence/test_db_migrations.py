@@ -20,7 +20,7 @@ from tradegraph.core.errors import (
     ValidationError,
 )
 from tradegraph.persistence import Database, MigrationState, open_database
-from tradegraph.persistence.migrate import alembic_config
+from tradegraph.persistence.migrate import alembic_config, head_revision
 from tradegraph.persistence.rows import Base, TenantRow
 
 GENESIS = "0" * 64
@@ -44,14 +44,22 @@ def _add_tenant(
             raise then_raise
 
 
+# The newest migration script; update when adding one (the scripts are the source of truth).
+HEAD = "0002"
+
+
+def test_packaged_head_is_the_newest_script() -> None:
+    assert head_revision() == HEAD
+
+
 def test_empty_database_reports_no_revision(database: Database) -> None:
     state = database.migration_state()
-    assert state == MigrationState(current=None, head="0001", up_to_date=False)
+    assert state == MigrationState(current=None, head=HEAD, up_to_date=False)
 
 
 def test_upgrade_creates_schema_and_seed_rows(database: Database) -> None:
     state = database.upgrade()
-    assert state == MigrationState(current="0001", head="0001", up_to_date=True)
+    assert state == MigrationState(current=HEAD, head=HEAD, up_to_date=True)
     assert database.migration_state() == state
     assert _tables(database) >= EXPECTED_TABLES
     with database.engine.connect() as conn:
@@ -69,7 +77,7 @@ def test_upgrade_is_idempotent(database: Database) -> None:
         assert conn.execute(text("SELECT count(*) FROM tenants")).scalar_one() == 1
         assert conn.execute(text("SELECT count(*) FROM audit_head")).scalar_one() == 1
         versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-    assert versions == ["0001"]
+    assert versions == [HEAD]
 
 
 def test_downgrade_then_upgrade_round_trips(migrated: Database) -> None:
