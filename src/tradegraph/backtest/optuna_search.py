@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, Literal
 
 from tradegraph.backtest.optimize import OptimizeSettings, maximises
 from tradegraph.backtest.space import ChoiceParam, FloatParam, IntParam, ParameterSpace, Params
@@ -45,7 +45,9 @@ class OptunaSearcher:
                 constant_liar=settings.workers > 1,
                 n_startup_trials=min(10, max(1, settings.budget // 4)),
             )
-        direction = "maximize" if maximises(settings.metric) else "minimize"
+        direction: Literal["maximize", "minimize"] = (
+            "maximize" if maximises(settings.metric) else "minimize"
+        )
         self._study = optuna.create_study(direction=direction, sampler=sampler)
         self._space = space
         self._budget = settings.budget
