@@ -79,9 +79,9 @@ def test_backtest_from_csv_prints_a_table(run_cli: RunCli) -> None:
         "--data",
         str(sample),
         "--param",
-        "fast=1",
+        "fast=5",
         "--param",
-        "slow=2",
+        "slow=10",
         "--fill",
         "close",
     )
@@ -91,6 +91,14 @@ def test_backtest_from_csv_prints_a_table(run_cli: RunCli) -> None:
     # buy & hold over the file, by hand: last close / first close - 1
     assert f"{(185.56 / 185.64 - 1) * 100:,.2f}%" in result.stdout
     assert "│ Bars                 │         5 │" in result.stdout
+
+
+def test_out_of_bounds_workflow_parameter_is_a_clear_error(run_cli: RunCli) -> None:
+    """sma_cross is the shipped workflow template; its parameter bounds are validated."""
+    result = run_cli("backtest", "sma_cross", "--synthetic", "--bars", "300", "--param", "slow=2")
+    assert result.returncode == 2
+    assert "'slow' is out of bounds" in result.stderr
+    assert "[10, 200]" in result.stderr
 
 
 def test_optimize_json_respects_the_constraint(run_cli: RunCli, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import typer
 
 from tradegraph import __version__
 from tradegraph.bootstrap import configure_logging
-from tradegraph.cli import backtest, data, risk, system
+from tradegraph.cli import backtest, data, risk, system, workflow
 from tradegraph.cli.console import console, render_error
 from tradegraph.core.errors import TradegraphError
 from tradegraph.settings import get_settings
@@ -22,6 +22,7 @@ app.add_typer(system.db_app, name="db")
 app.add_typer(system.audit_app, name="audit")
 app.add_typer(data.app, name="data")
 app.add_typer(risk.app, name="risk")
+app.add_typer(workflow.app, name="workflow")
 backtest.register(app)
 
 

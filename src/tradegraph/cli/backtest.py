@@ -252,7 +252,8 @@ def optimize(
 
     Example: tradegraph optimize sma_cross --synthetic --param fast=5:50:5 --param slow=10:200:10 --constraint "fast<slow" --objective sharpe --heatmap heat.html
     """
-    space = ParameterSpace.parse(param or [], constraint or [])
+    # no --param: a workflow searches its own parameter bounds
+    space = ParameterSpace.parse(param, constraint or []) if param else None
     settings = build_settings(
         method=method,
         objective=objective,
@@ -389,7 +390,8 @@ def walkforward(
 
     Example: tradegraph walkforward sma_cross --synthetic --bars 20000 --train 5000 --test 1000 --param fast=5:50:5 --param slow=10:200:10 --constraint "fast<slow"
     """
-    space = ParameterSpace.parse(param or [], constraint or [])
+    # no --param: a workflow searches its own parameter bounds
+    space = ParameterSpace.parse(param, constraint or []) if param else None
     settings = build_settings(
         method=method,
         objective=objective,

@@ -38,7 +38,12 @@ class FillName(StrEnum):
 
 # -- shared options ---------------------------------------------------------------------
 
-StrategyArg = Annotated[str, typer.Argument(help="Built-in strategy, e.g. sma_cross.")]
+StrategyArg = Annotated[
+    str,
+    typer.Argument(
+        help="Workflow template (e.g. sma_cross, ema_rsi_mtf) or workflow file (.yaml/.json)."
+    ),
+]
 SymbolOpt = Annotated[
     str | None,
     typer.Option(

@@ -12,6 +12,7 @@ result; none reads settings. Long work reports ``(done, total)`` through ``progr
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
@@ -32,13 +33,23 @@ from tradegraph.backtest.report import (
     write_html,
 )
 from tradegraph.backtest.space import ChoiceParam, Constraint, ParameterSpace, Params, ParamValue
-from tradegraph.backtest.strategies import IndicatorCache, SmaCrossParams, get_strategy
+from tradegraph.backtest.strategies import (
+    IndicatorCache,
+    SmaCrossParams,
+    StrategyBuilder,
+    get_strategy,
+)
 from tradegraph.backtest.walkforward import WalkForwardConfig, WalkForwardResult, walk_forward
 from tradegraph.core.errors import DataNotFoundError, ValidationError
 from tradegraph.data.catalog import Catalog
 from tradegraph.data.sources.files import read_ohlcv_file
 from tradegraph.data.sources.synthetic import synthetic_ohlcv
 from tradegraph.model.timeframe import Timeframe
+from tradegraph.services.workflows import (
+    WorkflowStrategy,
+    is_workflow_reference,
+    workflow_strategy,
+)
 
 Progress = Callable[[int, int], None]
 F64 = npt.NDArray[np.float64]
@@ -155,29 +166,107 @@ _OVERLAYS: Final[dict[str, Callable[[MarketData, Params], dict[str, F64]]]] = {
 }
 
 
-def effective_params(strategy: str, params: Mapping[str, ParamValue]) -> Params:
+#: workflow node types drawn on the price chart of a report (same scale as price)
+_PRICE_NODES: Final[frozenset[str]] = frozenset(
+    {
+        "sma",
+        "ema",
+        "wma",
+        "bollinger",
+        "supertrend",
+        "donchian",
+        "keltner",
+        "vwap_session",
+        "vwap_rolling",
+        "vwap_anchored",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class StrategyRef:
+    """What the jobs need to know of a strategy, whether a workflow or a built-in."""
+
+    name: str
+    builder: StrategyBuilder
+    defaults: Params
+    implied: tuple[str, ...]
+    workflow: WorkflowStrategy | None = None
+
+    def overlays(self, market: MarketData, params: Params) -> dict[str, F64] | None:
+        if self.workflow is None:
+            overlay = _OVERLAYS.get(self.name)
+            return overlay(market, params) if overlay else None
+        ws = self.workflow
+        result = ws.plan(params).run(ws.bars_for(market), llm=ws.llm, symbol=ws.symbol)
+        types = {node.id: node.type for node in ws.spec.nodes}
+        lines: dict[str, F64] = {}
+        for node_id, outputs in result.values.items():
+            if types.get(node_id) not in _PRICE_NODES:
+                continue
+            for port, value in outputs.items():
+                if isinstance(value, np.ndarray) and value.shape == (len(market.index_ns),):
+                    lines[f"{node_id}.{port}"] = np.asarray(value, dtype=np.float64)
+        return lines or None
+
+
+def resolve_strategy(strategy: str, data: MarketFrame) -> StrategyRef:
+    """A workflow (template name such as ``sma_cross``, or a .yaml/.yml/.json file) bound to
+    ``data``'s symbol and timeframe, or else a hand-coded built-in strategy."""
+    if is_workflow_reference(strategy):
+        ws = workflow_strategy(
+            strategy, timeframe=data.timeframe, symbol=data.symbol, volume_frame=data.frame
+        )
+        return StrategyRef(
+            ws.name, ws.builder, _numeric(ws.defaults), tuple(ws.spec.constraints), workflow=ws
+        )
+    builder = get_strategy(strategy)
+    return StrategyRef(
+        strategy, builder, dict(_DEFAULTS.get(strategy, {})), _IMPLIED.get(strategy, ())
+    )
+
+
+def effective_params(ref: StrategyRef, params: Mapping[str, ParamValue]) -> Params:
     """The strategy's defaults overridden by ``params``."""
-    get_strategy(strategy)
-    return {**_DEFAULTS.get(strategy, {}), **params}
+    return {**ref.defaults, **params}
 
 
-def complete_space(strategy: str, space: ParameterSpace) -> ParameterSpace:
+def complete_space(ref: StrategyRef, space: ParameterSpace | None) -> ParameterSpace:
     """``space`` plus the strategy's defaults for parameters it does not search (as fixed
-    values) and the constraints the strategy needs (e.g. ``fast < slow``)."""
-    get_strategy(strategy)
+    values) and the constraints the strategy needs (e.g. ``fast < slow``). A workflow
+    searched with no ``--param`` ranges uses its own parameter bounds."""
+    if space is None:
+        if ref.workflow is None:
+            raise ValidationError(
+                f"{ref.name} has no parameter bounds of its own to search.",
+                hint="Give ranges, e.g. --param fast=5:50:5 --param slow=10:200:10.",
+            )
+        space = ref.workflow.space()
     given = set(space.names)
     fixed = tuple(
-        ChoiceParam(name, (value,))
-        for name, value in _DEFAULTS.get(strategy, {}).items()
-        if name not in given
+        ChoiceParam(name, (value,)) for name, value in ref.defaults.items() if name not in given
     )
     present = {c.text.replace(" ", "") for c in space.constraints}
     implied = tuple(
         Constraint.parse(text)
-        for text in _IMPLIED.get(strategy, ())
+        for text in ref.implied
         if text.replace(" ", "") not in present
+        and all(name in given for name in _identifiers(text))
     )
     return ParameterSpace(space.params + fixed, space.constraints + implied)
+
+
+def _numeric(values: Mapping[str, object]) -> Params:
+    """The numeric parameters (text and boolean ones keep their workflow values)."""
+    return {
+        name: value
+        for name, value in values.items()
+        if isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
+
+
+def _identifiers(text: str) -> list[str]:
+    return [token for token in re.split(r"[^A-Za-z0-9_]+", text) if token.isidentifier()]
 
 
 def _params_text(params: Mapping[str, ParamValue]) -> str:
@@ -221,17 +310,16 @@ def run_backtest_job(
     config: BacktestConfig,
     report: Path | None = None,
 ) -> BacktestJobResult:
-    """Backtest the built-in ``strategy`` with ``params`` on ``data``."""
-    builder = get_strategy(strategy)
+    """Backtest ``strategy`` (a workflow or a built-in) with ``params`` on ``data``."""
+    ref = resolve_strategy(strategy, data)
     market = data.market()
-    full = effective_params(strategy, params)
+    full = effective_params(ref, params)
     started = time.perf_counter()
-    result = run_backtest(market, builder(market, full, None), config)
+    result = run_backtest(market, ref.builder(market, full, None), config)
     _ = result.stats
     elapsed = time.perf_counter() - started
     written = None
     if report is not None:
-        overlay = _OVERLAYS.get(strategy)
         context = ReportContext(
             f"Backtest: {strategy} on {data.symbol}",
             (
@@ -240,7 +328,7 @@ def run_backtest_job(
                 *_config_facts(config),
             ),
         )
-        html = backtest_report(result, context, overlays=overlay(market, full) if overlay else None)
+        html = backtest_report(result, context, overlays=ref.overlays(market, full))
         written = write_html(report, html)
     return BacktestJobResult(data, strategy, full, result, elapsed, written)
 
@@ -257,7 +345,7 @@ def optimize_job(
     data: MarketFrame,
     *,
     strategy: str,
-    space: ParameterSpace,
+    space: ParameterSpace | None,
     config: BacktestConfig,
     settings: OptimizeSettings,
     report: Path | None = None,
@@ -265,9 +353,9 @@ def optimize_job(
 ) -> OptimizeJobResult:
     """Search ``space`` for the best parameters of ``strategy`` on ``data``; ``report``
     gets the heatmap page."""
-    builder = get_strategy(strategy)
-    space = complete_space(strategy, space)
-    result = optimize(data.market(), builder, space, config, settings, progress=progress)
+    ref = resolve_strategy(strategy, data)
+    space = complete_space(ref, space)
+    result = optimize(data.market(), ref.builder, space, config, settings, progress=progress)
     written = None
     if report is not None:
         context = ReportContext(
@@ -290,7 +378,7 @@ def walkforward_job(
     data: MarketFrame,
     *,
     strategy: str,
-    space: ParameterSpace,
+    space: ParameterSpace | None,
     config: BacktestConfig,
     walkforward: WalkForwardConfig,
     settings: OptimizeSettings,
@@ -298,10 +386,10 @@ def walkforward_job(
     progress: Progress | None = None,
 ) -> WalkForwardJobResult:
     """Walk-forward optimisation of ``strategy`` over ``space`` on ``data``."""
-    builder = get_strategy(strategy)
-    space = complete_space(strategy, space)
+    ref = resolve_strategy(strategy, data)
+    space = complete_space(ref, space)
     result = walk_forward(
-        data.market(), builder, space, config, walkforward, settings=settings, progress=progress
+        data.market(), ref.builder, space, config, walkforward, settings=settings, progress=progress
     )
     written = None
     if report is not None:
@@ -325,11 +413,13 @@ __all__ = [
     "DataRequest",
     "MarketFrame",
     "OptimizeJobResult",
+    "StrategyRef",
     "WalkForwardJobResult",
     "complete_space",
     "effective_params",
     "load_market_frame",
     "optimize_job",
+    "resolve_strategy",
     "run_backtest_job",
     "walkforward_job",
 ]
