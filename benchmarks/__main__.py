@@ -25,6 +25,7 @@ def main(argv: list[str]) -> int:
         print(f"\n=== {name} ===", flush=True)
         started = time.perf_counter()
         module = importlib.import_module(f"benchmarks.{name}")
+        sys.argv = [f"benchmarks.{name}"]  # each main() parses its own (default) arguments
         module.main()
         print(f"({name} took {time.perf_counter() - started:.1f} s)", flush=True)
     return 0

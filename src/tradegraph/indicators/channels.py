@@ -1,4 +1,8 @@
-"""Price channels: Donchian (highest high / lowest low) and Keltner (EMA ± k·ATR)."""
+"""Price channels: Donchian (highest high / lowest low) and Keltner (EMA ± k·ATR).
+
+Both are TA-Lib compositions: Donchian's bands are TA-Lib ``MAX``/``MIN`` exactly, its
+middle line one fused pass over them; Keltner is TA-Lib ``EMA`` ± multiplier · ``ATR``.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from tradegraph.indicators.inputs import (
     check_int,
     same_length,
 )
+from tradegraph.indicators.jit import kernel
 from tradegraph.indicators.results import ChannelResult
 
 
@@ -21,6 +26,13 @@ def _rolling_extreme(values: FloatArray, period: int, function: str) -> FloatArr
     if period == 1:
         return values.copy()
     return talib_bridge.call(function, values, timeperiod=period)
+
+
+@kernel
+def _midline(upper: FloatArray, lower: FloatArray, middle: FloatArray) -> None:
+    """``middle = (upper + lower) * 0.5`` in one pass (numpy would take two)."""
+    for i in range(middle.shape[0]):
+        middle[i] = (upper[i] + lower[i]) * 0.5
 
 
 def donchian(high: SeriesLike, low: SeriesLike, period: int = 20) -> ChannelResult:
@@ -35,8 +47,8 @@ def donchian(high: SeriesLike, low: SeriesLike, period: int = 20) -> ChannelResu
     p = check_int("period", period)
     upper = _rolling_extreme(h, p, "MAX")
     lower = _rolling_extreme(lo, p, "MIN")
-    middle = np.add(upper, lower)
-    middle *= 0.5  # in place: one allocation for the middle line
+    middle = np.empty(len(upper))
+    _midline(upper, lower, middle)
     return ChannelResult(upper=upper, middle=middle, lower=lower)
 
 

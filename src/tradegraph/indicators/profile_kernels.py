@@ -1,12 +1,30 @@
 """Numba kernels of the volume profile (see ``profile.py`` for the definition).
 
-The rolling kernel keeps the current window's profile as row volumes plus a difference
-array (for the rows a bar fully covers). While the window's price range ``[bottom, top]``
-is unchanged, a step only adds the entering bar and removes the leaving one (O(1));
-when the range changes the profile is rebuilt from the window's bars (O(window)). The
-extreme bar leaves the window at most ``window`` bars after it entered, so the profile
-is rebuilt at least that often, which bounds floating-point drift. Ties are decided with
-a tolerance of ``_TIE * total volume`` so that rounding never changes a result.
+Row volumes are computed densely: a spread bar adds ``density * overlap(bar, row)`` to
+every row (zero where it does not overlap), one branch-free loop over the rows that
+numba/LLVM vectorises; a point bar adds its volume to one row. The same row arithmetic
+serves the rolling and the fixed-range profile: a fixed range is the rolling kernel's
+last window (``window = stop - start``), so the two agree by construction.
+
+The rolling kernel keeps the current window's row volumes. While the window's price
+range ``[bottom, top]`` (tracked with two monotonic deques in ring buffers) is unchanged,
+a step adds the entering bar and subtracts the leaving one (O(rows)); when it changes,
+the rows are recomputed from the window's bars (O(window · rows)). The extreme bar
+leaves the window at most ``window`` bars after it entered, so the rows are recomputed
+at least that often, which bounds floating-point drift. Ties are decided with a
+tolerance of ``_TIE * total volume`` so that rounding never changes a result.
+
+Performance notes (measured, see ``benchmarks/bench_indicators.py``):
+
+- The hot loop calls no helper that takes arrays: numba reference-counts array
+  arguments of non-inlined calls (and of ``inline="always"`` ones), and those atomic
+  increments were most of the old kernel's time.
+- The value-area walk is branch-free: its comparisons go 50/50, so branches mispredict.
+  The conditional additions pick their operand by index (a zero sentinel), which keeps
+  the additions, and so the results, exactly those of ``acc += (up if take_up else 0)
+  + (down if take_down else 0)``.
+- Outputs and the per-bar table are allocated by the caller (numpy, so large arrays
+  get transparent huge pages), the deques live in small ring buffers.
 """
 
 from __future__ import annotations
@@ -15,25 +33,31 @@ import math
 
 import numpy as np
 
-from tradegraph.indicators.inputs import FloatArray, IntArray
-from tradegraph.indicators.jit import inline_kernel, kernel
+from tradegraph.indicators.inputs import FloatArray
+from tradegraph.indicators.jit import kernel
 
 _TIE = 1e-10  # relative tolerance under which two row volumes count as equal
+_LANES = 4  # rows are padded to a multiple of this so the row loop has no scalar tail
 LO, HI, PRICE, VOL, DENSITY = 0, 1, 2, 3, 4
+TABLE_ROWS = 5
 
 
 @kernel
-def prepare(
-    high: FloatArray, low: FloatArray, close: FloatArray, volume: FloatArray, mode: int
-) -> FloatArray:
-    """Per-bar table ``(5, n)``: low, high, point price, volume, spread density.
+def prepare(  # noqa: PLR0917 - numba kernels take their arguments positionally
+    high: FloatArray,
+    low: FloatArray,
+    close: FloatArray,
+    volume: FloatArray,
+    mode: int,
+    table: FloatArray,
+) -> None:
+    """Fill the per-bar table ``(5, n)``: low, high, point price, volume, spread density.
 
     Invalid (NaN) bars get ``low=+inf, high=-inf, volume=0`` so they are ignored.
     ``density > 0`` marks a bar spread over its range; otherwise its volume sits at
     ``price``.
     """
     n = close.shape[0]
-    table = np.empty((5, n))
     for j in range(n):
         h = high[j]
         lo = low[j]
@@ -57,181 +81,160 @@ def prepare(
             table[PRICE, j] = (h + lo + c) / 3.0
         else:
             table[PRICE, j] = lo
-    return table
 
 
-@inline_kernel
-def add_bar(  # noqa: PLR0917 - numba kernels take their arguments positionally
-    rows: FloatArray,
-    diff: FloatArray,
+@kernel
+def rolling_profile(  # noqa: PLR0912, PLR0915, PLR0917 - one fused hot loop
     table: FloatArray,
-    j: int,
-    sign: float,
-    bottom: float,
-    width: float,
-    inverse: float,
-) -> None:
-    """Add (``sign=1``) or remove (``sign=-1``) bar ``j`` on the grid ``bottom + k*width``.
+    window: int,
+    fraction: float,
+    poc_out: FloatArray,
+    vah_out: FloatArray,
+    val_out: FloatArray,
+    last_rows: FloatArray,
+) -> tuple[float, float]:
+    """Per-bar POC, VAH, VAL of the profile of the last ``window`` bars, in place.
 
-    ``diff`` has ``bins + 1`` entries (the last one is never read).
+    ``last_rows`` (``bins`` entries) receives the row volumes of the last window (zeros
+    when it has no volume); returns that window's ``(bottom, width)`` (``width`` NaN
+    when it has no volume).
     """
-    v = table[VOL, j]
-    if v == 0.0:
-        return
-    bins = rows.shape[0]
-    if width == 0.0:
-        rows[0] += sign * v
-        return
-    density = table[DENSITY, j]
-    if density > 0.0:
-        # One branch-free formula for every case b0 <= b1: partial first and last rows,
-        # ``density * width`` on the rows from b0 + 1 to b1 - 1 via the difference array
-        # (when b0 == b1 the terms sum to the bar's volume; when b1 == b0 + 1 they cancel).
-        lo = table[LO, j]
-        hi = table[HI, j]
-        b0 = min(int((lo - bottom) * inverse), bins - 1)
-        b1 = min(int((hi - bottom) * inverse), bins - 1)
-        d = sign * density
-        rows[b0] += d * (bottom + (b0 + 1) * width - lo)
-        rows[b1] += d * (hi - (bottom + b1 * width))
-        diff[b0 + 1] += d * width
-        diff[b1] -= d * width
-        return
-    b = min(max(int((table[PRICE, j] - bottom) * inverse), 0), bins - 1)
-    rows[b] += sign * v
-
-
-@inline_kernel
-def finish(
-    rows: FloatArray, diff: FloatArray, out: FloatArray, total: float, fraction: float
-) -> tuple[int, int, int]:
-    """Row volumes into ``out``; return (POC row, lowest and highest value-area rows)."""
-    bins = rows.shape[0]
-    tol = _TIE * total
-    running = 0.0
-    top = -np.inf
-    for b in range(bins):
-        running += diff[b]
-        out[b] = rows[b] + running
-        top = max(top, out[b])
-    poc = 0
-    while out[poc] < top - tol:
-        poc += 1
-    lo = poc
-    hi = poc
-    acc = out[poc]
-    target = fraction * total - tol
-    while acc < target and (lo > 0 or hi < bins - 1):
-        up = out[hi + 1] if hi < bins - 1 else -np.inf
-        down = out[lo - 1] if lo > 0 else -np.inf
-        take_up = not down > up + tol  # take both on a tie
-        take_down = not up > down + tol
-        hi += take_up
-        lo -= take_down
-        acc += (up if take_up else 0.0) + (down if take_down else 0.0)
-    return poc, lo, hi
-
-
-@kernel
-def range_profile(
-    table: FloatArray, start: int, stop: int, fraction: float, out: FloatArray
-) -> tuple[float, float, float, float, float]:
-    """Profile of bars ``[start, stop)``: (bottom, width, poc, vah, val); NaN if no volume."""
-    bins = out.shape[0]
-    bottom = np.inf
-    top = -np.inf
-    total = 0.0
-    for j in range(start, stop):
-        bottom = min(bottom, table[LO, j])
-        top = max(top, table[HI, j])
-        total += table[VOL, j]
-    out[:] = 0.0
-    if not total > 0.0:
-        return bottom, np.nan, np.nan, np.nan, np.nan
-    width = (top - bottom) / bins
-    inverse = 1.0 / width if width > 0.0 else 0.0
-    rows = np.zeros(bins)
-    diff = np.zeros(bins + 1)
-    for j in range(start, stop):
-        add_bar(rows, diff, table, j, 1.0, bottom, width, inverse)
-    poc, lo, hi = finish(rows, diff, out, total, fraction)
-    return (
-        bottom,
-        width,
-        bottom + (poc + 0.5) * width,
-        bottom + (hi + 1) * width,
-        bottom + lo * width,
-    )
-
-
-@inline_kernel
-def _push(  # noqa: PLR0917 - numba kernels take their arguments positionally
-    queue: IntArray, head: int, tail: int, values: FloatArray, i: int, sign: float
-) -> int:
-    """Push ``i`` on a monotonic deque (``sign=1`` keeps maxima, ``-1`` minima)."""
-    while tail > head and sign * values[queue[tail - 1]] <= sign * values[i]:
-        tail -= 1
-    queue[tail] = i
-    return tail + 1
-
-
-@kernel
-def rolling_profile(
-    table: FloatArray, window: int, bins: int, fraction: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Per-bar POC, VAH, VAL of the profile of the last ``window`` bars."""
     n = table.shape[1]
-    poc_out = np.full(n, np.nan)
-    vah_out = np.full(n, np.nan)
-    val_out = np.full(n, np.nan)
-    rows = np.zeros(bins)
-    diff = np.zeros(bins + 1)
-    out = np.zeros(bins)
+    bins = last_rows.shape[0]
+    padded = (bins + _LANES - 1) // _LANES * _LANES
+    # ``cells``: row r's volume at r + 1; -inf at 0 and past ``bins`` (sentinels that lose
+    # every comparison of the value-area walk and stay -inf as the padding lanes of the
+    # row loop add zeros to them); 0.0 at ``zero``, what a side not taken adds.
+    zero = padded + 2
+    cells = np.full(padded + 3, -np.inf)
+    cells[1 : bins + 1] = 0.0
+    cells[zero] = 0.0
+    shifted = np.full(bins + 2, -np.inf)  # cells + tol
+    edges = np.full(padded + 1, np.inf)  # rows past ``bins`` never overlap a bar
     lows = table[LO]
     highs = table[HI]
-    q_min = np.empty(n, dtype=np.int64)
-    q_max = np.empty(n, dtype=np.int64)
+    prices = table[PRICE]
+    vols = table[VOL]
+    densities = table[DENSITY]
+    capacity = 1
+    while capacity <= window:
+        capacity *= 2
+    mask = capacity - 1
+    q_min = np.empty(capacity, dtype=np.int64)
+    q_max = np.empty(capacity, dtype=np.int64)
     min_head = min_tail = max_head = max_tail = 0
     bottom = top = width = inverse = np.nan
     total = 0.0
     active = 0  # bars with volume in the window; exact, unlike the float total
     for i in range(n):
-        min_tail = _push(q_min, min_head, min_tail, lows, i, -1.0)
-        max_tail = _push(q_max, max_head, max_tail, highs, i, 1.0)
+        x = lows[i]
+        while min_tail > min_head and lows[q_min[(min_tail - 1) & mask]] >= x:
+            min_tail -= 1
+        q_min[min_tail & mask] = i
+        min_tail += 1
+        x = highs[i]
+        while max_tail > max_head and highs[q_max[(max_tail - 1) & mask]] <= x:
+            max_tail -= 1
+        q_max[max_tail & mask] = i
+        max_tail += 1
         start = i - window + 1
-        if q_min[min_head] < start:
+        if q_min[min_head & mask] < start:
             min_head += 1
-        if q_max[max_head] < start:
+        if q_max[max_head & mask] < start:
             max_head += 1
         if start < 0:
+            poc_out[i] = vah_out[i] = val_out[i] = np.nan
             continue
-        new_bottom = lows[q_min[min_head]]
-        new_top = highs[q_max[max_head]]
+        new_bottom = lows[q_min[min_head & mask]]
+        new_top = highs[q_max[max_head & mask]]
+        # The bars to add (sign +1) or remove (-1): ``first + t * step`` for t < count.
         if new_bottom == bottom and new_top == top and start > 0:
-            add_bar(rows, diff, table, i, 1.0, bottom, width, inverse)
-            add_bar(rows, diff, table, start - 1, -1.0, bottom, width, inverse)
-            total += table[VOL, i] - table[VOL, start - 1]
-            active += int(table[VOL, i] > 0.0) - int(table[VOL, start - 1] > 0.0)
+            first, step, count, dsign = i, -window, 2, -2.0
+            total += vols[i] - vols[start - 1]
+            active += int(vols[i] > 0.0) - int(vols[start - 1] > 0.0)
         else:
+            first, step, count, dsign = start, 1, window, 0.0
             bottom = new_bottom
             top = new_top
             width = (top - bottom) / bins
             inverse = 1.0 / width if width > 0.0 else 0.0
-            rows[:] = 0.0
-            diff[:] = 0.0
+            if bottom <= top:
+                for r in range(bins):
+                    edges[r] = bottom + r * width
+                edges[bins] = top
+            for r in range(1, bins + 1):
+                cells[r] = 0.0
             total = 0.0
             active = 0
             for j in range(start, i + 1):
-                add_bar(rows, diff, table, j, 1.0, bottom, width, inverse)
-                total += table[VOL, j]
-                active += int(table[VOL, j] > 0.0)
+                total += vols[j]
+                active += int(vols[j] > 0.0)
+        for t in range(count):
+            j = first + t * step
+            v = vols[j]
+            if v == 0.0:
+                continue
+            sign = 1.0 + t * dsign
+            if width == 0.0:
+                cells[1] += sign * v
+                continue
+            density = densities[j]
+            if density > 0.0:
+                lo = lows[j]
+                hi = highs[j]
+                d = sign * density
+                for r in range(padded):
+                    upper = edges[r + 1]
+                    lower = edges[r]
+                    overlap = (hi if hi < upper else upper) - (lo if lo > lower else lower)
+                    overlap = overlap if overlap > 0.0 else 0.0
+                    # A covered row gets exactly ``width`` (not its edges' difference,
+                    # which carries the rounding of the price level), so rows that the
+                    # same bars cover are exactly equal and tie as they should.
+                    cells[r + 1] += d * (width if (lo <= lower) & (hi >= upper) else overlap)
+                continue
+            b = min(max(int((prices[j] - bottom) * inverse), 0), bins - 1)
+            cells[b + 1] += sign * v
         if active == 0 or not bottom <= top:
+            poc_out[i] = vah_out[i] = val_out[i] = np.nan
             continue
-        poc, lo, hi = finish(rows, diff, out, total, fraction)
-        poc_out[i] = bottom + (poc + 0.5) * width
-        vah_out[i] = bottom + (hi + 1) * width
-        val_out[i] = bottom + lo * width
-    return poc_out, vah_out, val_out
+        # POC: the lowest row within the tie tolerance of the largest.
+        tol = _TIE * total
+        largest = -np.inf
+        for r in range(1, bins + 1):
+            volume = cells[r]
+            shifted[r] = volume + tol
+            largest = max(largest, volume)
+        limit = largest - tol
+        poc = 1
+        while cells[poc] < limit:
+            poc += 1
+        # Value area: grow from the POC, each step taking the larger neighbour (both on
+        # a tie) until it holds ``fraction`` of the volume. Indices are unsigned so numba
+        # emits no negative-index wraparound on this latency-bound chain.
+        lo_row = poc
+        hi_row = poc
+        acc = cells[poc]
+        target = fraction * total - tol
+        while acc < target and hi_row - lo_row + 1 < bins:
+            above = np.uint64(hi_row + 1)
+            below = np.uint64(lo_row - 1)
+            take_up = not cells[below] > shifted[above]
+            take_down = not cells[above] > shifted[below]
+            acc += (
+                cells[np.uint64(zero + (hi_row + 1 - zero) * take_up)]
+                + cells[np.uint64(zero + (lo_row - 1 - zero) * take_down)]
+            )
+            hi_row += take_up
+            lo_row -= take_down
+        poc_out[i] = bottom + (poc - 0.5) * width
+        vah_out[i] = bottom + hi_row * width
+        val_out[i] = bottom + (lo_row - 1) * width
+    if n == 0 or active == 0 or not bottom <= top:
+        last_rows[:] = 0.0
+        return bottom, np.nan
+    last_rows[:] = cells[1 : bins + 1]
+    return bottom, width
 
 
-__all__ = ["add_bar", "finish", "prepare", "range_profile", "rolling_profile"]
+__all__ = ["DENSITY", "HI", "LO", "PRICE", "TABLE_ROWS", "VOL", "prepare", "rolling_profile"]

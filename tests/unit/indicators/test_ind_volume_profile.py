@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tradegraph import indicators as ti
 from tradegraph.core.errors import ValidationError
@@ -159,3 +161,79 @@ def test_nan_bars_are_left_out_of_the_profile() -> None:
     # rows of width 2: bar 0 puts 2 in each; bar 2 ([2, 4]) puts all 4 in row 1
     np.testing.assert_allclose(with_nan.volumes, [2.0, 6.0, 2.0, 2.0, 2.0])
     assert with_nan.poc == pytest.approx(3.0)
+
+
+@pytest.mark.parametrize(
+    ("low", "high"), [(0.0, 24.0), (13.777385181, 13.777391879), (1e4, 1e4 + 1e-3)]
+)
+def test_a_single_bar_ties_on_every_row_at_any_price_level(low: float, high: float) -> None:
+    # One bar spread over 24 equal rows: every row holds exactly volume / 24 in exact
+    # arithmetic, so all rows tie, the POC is the lowest row and the 70% value area the
+    # 17 lowest rows (17/24 >= 0.7 > 16/24) — also when the range is a few ulps of the
+    # price wide, where edge differences carry rounding of the price level.
+    h, lo, c, v = np.array([high]), np.array([low]), np.array([low]), np.array([500.0])
+    profile = ti.volume_profile_range(h, lo, c, v, 0, 1, bins=24)
+    assert len(set(profile.volumes.tolist())) == 1
+    assert profile.volumes.sum() == pytest.approx(500.0, rel=1e-12)
+    width = (high - low) / 24
+    assert profile.poc == low + 0.5 * width
+    assert profile.val == low
+    assert profile.vah == low + 17 * width
+    rolling = ti.volume_profile(
+        np.repeat(h, 3), np.repeat(lo, 3), np.repeat(c, 3), np.repeat(v, 3), 1
+    )
+    np.testing.assert_array_equal(rolling.poc, [profile.poc] * 3)
+    np.testing.assert_array_equal(rolling.vah, [profile.vah] * 3)
+    np.testing.assert_array_equal(rolling.val, [profile.val] * 3)
+
+
+@st.composite
+def _ticks(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
+    """Bars on a tick grid (shared extremes, equal rows and exact ties are common)."""
+    n = draw(st.integers(1, 60))
+    mid = np.cumsum(draw(st.lists(st.integers(-3, 3), min_size=n, max_size=n))) + 100
+    up = np.array(draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)))
+    down = np.array(draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)))
+    volume = np.array(draw(st.lists(st.integers(0, 5_000), min_size=n, max_size=n)), float)
+    high, low = (mid + up) * 0.25, (mid - down) * 0.25
+    close = np.clip(mid * 0.25, low, high)
+    return high, low, close, volume
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    bars=_ticks(),
+    window=st.integers(1, 20),
+    bins=st.integers(1, 30),
+    fraction=st.sampled_from([0.5, 0.7, 1.0]),
+    distribution=st.sampled_from(["range", "close", "typical"]),
+)
+def test_rolling_profile_is_the_range_profile_of_each_window(
+    bars: tuple[np.ndarray, ...], window: int, bins: int, fraction: float, distribution: str
+) -> None:
+    high, low, close, volume = bars
+    result = ti.volume_profile(
+        high, low, close, volume, window, bins, fraction, distribution=distribution
+    )
+    assert np.isnan(result.poc[: window - 1]).all()
+    for t in range(window - 1, len(close)):
+        profile = ti.volume_profile_range(
+            high, low, close, volume, t - window + 1, t + 1, bins, fraction,
+            distribution=distribution,
+        )  # fmt: skip
+        expected = (profile.poc, profile.vah, profile.val)
+        got = (result.poc[t], result.vah[t], result.val[t])
+        assert got == pytest.approx(expected, rel=1e-12, nan_ok=True), f"bar {t}"
+        if volume[t - window + 1 : t + 1].sum() > 0:
+            assert profile.val <= profile.poc <= profile.vah
+
+
+def test_range_profile_without_volume_is_nan() -> None:
+    high = np.array([3.0, 4.0, np.nan])
+    low = np.array([1.0, 2.0, 0.0])
+    close = np.array([2.0, 3.0, 1.0])
+    volume = np.array([0.0, 0.0, 7.0])  # the only volume sits on a NaN bar
+    profile = ti.volume_profile_range(high, low, close, volume, 0, 3, bins=4)
+    np.testing.assert_array_equal(profile.volumes, np.zeros(4))
+    assert np.isnan(profile.edges).all()
+    assert np.isnan([profile.poc, profile.vah, profile.val]).all()
