@@ -60,6 +60,7 @@ from tradegraph.backtest.records import (
     T_R_MULTIPLE,
     T_RETURN,
 )
+from tradegraph.risk.kernels import risk_quantity
 
 # Per-instrument state columns.
 S_QTY = 0  # signed position quantity
@@ -185,14 +186,16 @@ def entry_quantity(cfg: F64, st: F64, acct: F64, price: float, size: float, stop
         if qty * unit_cost + fixed > power * (1.0 + 1e-12):
             return 0.0
         return qty
-    # RISK: risk ``amount`` of equity between the fill and the stop, capped by buying power
+    # RISK: the risk engine's fixed-fractional size (``amount`` of equity lost at the
+    # stop; the same kernel live trading uses), capped by the buying power left
     dist = abs(price - stop)
     if not (dist > 0.0):
         return 0.0
-    qty = min(eq * amount / dist, (power - fixed) / unit_cost)
+    affordable = (power - fixed) / unit_cost
     if lot > 0.0:
-        qty = (qty // lot) * lot
-    return max(qty, 0.0)
+        qty = risk_quantity(eq, amount, price, stop, 1.0, lot)
+        return max(min(qty, (affordable // lot) * lot), 0.0)
+    return max(min(eq * amount / dist, affordable), 0.0)
 
 
 @kernel
