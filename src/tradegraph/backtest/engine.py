@@ -1,20 +1,29 @@
-"""run_backtest: the one entry point of the engine (market + intents + config -> result)."""
+"""run_backtest: the one entry point of the engine (market + intents + config -> result).
+
+Two compiled kernels share one semantics: the general ``kernel.simulate`` and the fast
+path ``kernel_fast.simulate_fast`` for its most common domain (one instrument, market
+entries, no stops/targets/trailing, no ATR slippage). ``fast_path_applies`` picks; both
+give bit-identical results there (``tests/unit/backtest/test_bt_fast_path.py``).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from tradegraph.backtest.config import BacktestConfig
 from tradegraph.backtest.intents import Intents
-from tradegraph.backtest.jit import F64
+from tradegraph.backtest.jit import F64, Arr
 from tradegraph.backtest.kernel import simulate
+from tradegraph.backtest.kernel_fast import fast_buffers, simulate_fast
+from tradegraph.backtest.kernel_fast_ops import pack_signals
 from tradegraph.backtest.kernel_ops import A_BARS_IN_MARKET, A_REJECTED
 from tradegraph.backtest.market import MarketData
-from tradegraph.backtest.result import BacktestResult
+from tradegraph.backtest.result import BacktestResult, PositionRecord
 from tradegraph.core.errors import ValidationError
 from tradegraph.indicators import atr
 
@@ -33,6 +42,117 @@ def as_market(market: MarketInput) -> MarketData:
         f"market must be MarketData, a DataFrame or a mapping of frames, got {type(market)}.",
         hint="Use MarketData.from_arrays(open, high, low, close) for plain arrays.",
     )
+
+
+# positions in ``Intents.to_kernel``'s output
+_PRICE_INTENTS = (3, 4, 5, 7, 8)  # stop_loss, take_profit, trailing, limit, stop_entry
+_SIZE = 6
+
+
+def fast_path_applies(instruments: int, arrays: tuple[Arr, ...], config: BacktestConfig) -> bool:
+    """Whether the fast kernel covers this run: one instrument, no stop-loss, take-profit
+    or trailing stop (intents all NaN, config percentages 0), market entries only
+    (``limit`` and ``stop_entry`` all NaN), no ATR slippage."""
+    if instruments != 1 or config.slippage_atr != 0.0:
+        return False
+    if config.stop_loss_pct != 0.0 or config.take_profit_pct != 0.0:
+        return False
+    if config.trailing_pct != 0.0:
+        return False
+    return all(bool(np.isnan(arrays[i]).all()) for i in _PRICE_INTENTS)
+
+
+def _per_bar(values: Arr, bars: int) -> Arr:
+    """A ``(bars, 1)`` or ``(1, 1)`` intent array as one C-contiguous value per bar."""
+    flat = values.reshape(-1)
+    if flat.shape[0] != bars:
+        return np.full(bars, flat[0], dtype=flat.dtype)
+    return np.ascontiguousarray(flat)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KernelRun:
+    """What a kernel returns: equity per bar, positions, trade / fill / order records
+    (``records.py`` layouts) and the account vector (``kernel_ops.A_*``)."""
+
+    equity: F64
+    positions: PositionRecord
+    trades: F64
+    fills: F64
+    orders: F64
+    account: F64
+
+
+def simulate_arrays(
+    data: MarketData,
+    arrays: tuple[Arr, ...],
+    config: BacktestConfig,
+    *,
+    record: bool = True,
+    fast: bool | None = None,
+) -> KernelRun:
+    """Run a kernel on ``Intents.to_kernel`` arrays. ``fast=None`` picks the fast path
+    when it applies; ``True`` / ``False`` force the fast / general kernel (for tests
+    and benchmarks)."""
+    vector = config.to_kernel_vector(record=record)
+    use_fast = fast_path_applies(data.instruments, arrays, config) if fast is None else fast
+    if use_fast:
+        if not fast_path_applies(data.instruments, arrays, config):
+            raise ValidationError(
+                "The fast kernel does not cover this run.",
+                hint="It needs one instrument, market entries and no stops/targets/ATR "
+                "slippage; use fast=None to pick the kernel automatically.",
+            )
+        n = data.bars
+        signal = np.empty((n // 8 + 1) * 8, dtype=np.uint8)
+        entries = pack_signals(
+            _per_bar(arrays[0], n), _per_bar(arrays[1], n), _per_bar(arrays[2], n), signal
+        )
+        equity, trades, fills, orders = fast_buffers(n, entries)
+        change_bars, change_qty, n_tr, n_fi, n_or, account = simulate_fast(
+            data.open.reshape(-1),
+            data.high.reshape(-1),
+            data.low.reshape(-1),
+            data.close.reshape(-1),
+            signal,
+            np.ascontiguousarray(arrays[_SIZE].reshape(-1)),
+            vector,
+            equity,
+            trades,
+            fills,
+            orders,
+        )
+        positions = (
+            PositionRecord(change_bars=change_bars, change_qty=change_qty)
+            if record
+            else PositionRecord(values=np.zeros((1, 1)))
+        )
+        # views of the buffers: rows never written were never touched (no memory)
+        return KernelRun(equity, positions, trades[:n_tr], fills[:n_fi], orders[:n_or], account)
+    atr_prev = (
+        _previous_atr(data, config.atr_period)
+        if config.slippage_atr > 0
+        else np.full((1, 1), np.nan)
+    )
+    el, es, ex, sl, tp, trail, size, limit, stop_entry = arrays
+    equity, matrix, trades, fills, orders, account = simulate(
+        data.open,
+        data.high,
+        data.low,
+        data.close,
+        atr_prev,
+        el,
+        es,
+        ex,
+        sl,
+        tp,
+        trail,
+        size,
+        limit,
+        stop_entry,
+        vector,
+    )
+    return KernelRun(equity, PositionRecord(values=matrix), trades, fills, orders, account)
 
 
 def _previous_atr(market: MarketData, period: int) -> F64:
@@ -56,48 +176,38 @@ def run_backtest(
 
     ``record_positions=False`` (sweeps) skips the per-bar position matrix; everything
     else, including the equity curve and the statistics, is unchanged.
+
+    ``elapsed_s`` of the result is the wall time of this call: market coercion, intent
+    conversion, ATR and the simulation. Tables, DataFrames and
+    statistics are built lazily on first access and are not included.
     """
+    started = time.perf_counter()
     cfg = config or BacktestConfig()
     data = as_market(market)
     if data.bars == 0:
         raise ValidationError("The market has no bars.", hint="Load some data first.")
-    el, es, ex, sl, tp, trail, size, limit, stop_entry = intents.to_kernel(
-        data.bars, data.instruments
-    )
-    atr_prev = (
-        _previous_atr(data, cfg.atr_period) if cfg.slippage_atr > 0 else np.full((1, 1), np.nan)
-    )
-    started = time.perf_counter()
-    equity, positions, trades, fills, orders, acct = simulate(
-        data.open,
-        data.high,
-        data.low,
-        data.close,
-        atr_prev,
-        el,
-        es,
-        ex,
-        sl,
-        tp,
-        trail,
-        size,
-        limit,
-        stop_entry,
-        cfg.to_kernel_vector(record=record_positions),
-    )
+    arrays = intents.to_kernel(data.bars, data.instruments)
+    run = simulate_arrays(data, arrays, cfg, record=record_positions)
     elapsed = time.perf_counter() - started
     return BacktestResult(
         market=data,
         config=cfg,
-        equity_values=equity,
-        position_values=positions,
-        trade_records=trades,
-        fill_records=fills,
-        order_records=orders,
-        bars_in_market=int(acct[A_BARS_IN_MARKET]),
-        rejected_orders=int(acct[A_REJECTED]),
+        equity_values=run.equity,
+        position_record=run.positions,
+        trade_records=run.trades,
+        fill_records=run.fills,
+        order_records=run.orders,
+        bars_in_market=int(run.account[A_BARS_IN_MARKET]),
+        rejected_orders=int(run.account[A_REJECTED]),
         elapsed_s=elapsed,
     )
 
 
-__all__ = ["MarketInput", "as_market", "run_backtest"]
+__all__ = [
+    "KernelRun",
+    "MarketInput",
+    "as_market",
+    "fast_path_applies",
+    "run_backtest",
+    "simulate_arrays",
+]

@@ -16,19 +16,44 @@ _FIELDS = ("open", "high", "low", "close")
 
 
 @kernel
+def _bad_in(  # noqa: PLR0917 - numba kernels take positional arguments
+    open_: F64, high: F64, low: F64, close: F64, start: int, stop: int
+) -> bool:
+    """Whether any flat position in ``start..stop-1`` is non-finite or has high/low
+    inside open/close (branch-free, so it vectorises)."""
+    bad = False
+    for i in range(start, stop):
+        o = open_[i]
+        h = high[i]
+        lo = low[i]
+        c = close[i]
+        finite = (abs(o) < np.inf) & (abs(h) < np.inf) & (abs(lo) < np.inf) & (abs(c) < np.inf)
+        bad |= (not finite) | (h < o) | (h < c) | (lo > o) | (lo > c)
+    return bad
+
+
+@kernel
 def _first_bad_bar(open_: F64, high: F64, low: F64, close: F64) -> tuple[int, int]:
     """(bar, 1) for a non-finite price, (bar, 2) for high/low inside open/close."""
     n, k = close.shape
-    for t in range(n):
-        for j in range(k):
-            o = open_[t, j]
-            h = high[t, j]
-            lo = low[t, j]
-            c = close[t, j]
+    o_flat = open_.reshape(n * k)
+    h_flat = high.reshape(n * k)
+    l_flat = low.reshape(n * k)
+    c_flat = close.reshape(n * k)
+    block = 4096
+    for start in range(0, n * k, block):
+        stop = min(start + block, n * k)
+        if not _bad_in(o_flat, h_flat, l_flat, c_flat, start, stop):
+            continue
+        for i in range(start, stop):
+            o = o_flat[i]
+            h = h_flat[i]
+            lo = l_flat[i]
+            c = c_flat[i]
             if not (np.isfinite(o) and np.isfinite(h) and np.isfinite(lo) and np.isfinite(c)):
-                return t, 1
+                return i // k, 1
             if h < o or h < c or lo > o or lo > c:
-                return t, 2
+                return i // k, 2
     return -1, 0
 
 

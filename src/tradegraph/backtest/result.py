@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from tradegraph.backtest.config import BacktestConfig
-from tradegraph.backtest.jit import F64
+from tradegraph.backtest.jit import F64, I64
 from tradegraph.backtest.market import MarketData
 from tradegraph.backtest.records import (
     FILL_COLUMNS,
@@ -25,6 +25,7 @@ from tradegraph.backtest.records import (
     OrderKind,
     OrderStatus,
 )
+from tradegraph.core.errors import ValidationError
 from tradegraph.portfolio import (
     PerformanceStats,
     buy_and_hold_return,
@@ -36,22 +37,53 @@ from tradegraph.portfolio import (
 _OPEN = float(ExitReason.OPEN)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class PositionRecord:
+    """The signed quantity held at each bar's close, as a kernel produced it: the whole
+    ``(bars, instruments)`` matrix, or - one instrument - the bars from which the
+    quantity changes (``change_bars``, ascending, starting at 0) and the quantities held
+    from there on (``change_qty``), expanded on demand."""
+
+    values: F64 | None = None
+    change_bars: I64 | None = None
+    change_qty: F64 | None = None
+
+    def matrix(self, bars: int) -> F64:
+        if self.values is not None:
+            return self.values
+        if self.change_bars is None or self.change_qty is None:
+            raise ValidationError(
+                "A PositionRecord needs values or change points.",
+                hint="Build it from a kernel's output (engine.simulate_arrays).",
+            )
+        lengths = np.diff(np.append(self.change_bars, bars))
+        expanded: F64 = np.repeat(self.change_qty, lengths).reshape(-1, 1)
+        return expanded
+
+
 @dataclass(frozen=True, eq=False)
 class BacktestResult:
-    """What a backtest produced. Arrays are the source of truth; DataFrames are built on
-    first access. ``stats`` covers closed trades (an open trade is listed in ``trades``
-    with ``exit_reason == "open"`` and is marked to the last close in the equity)."""
+    """What a backtest produced. Arrays are the source of truth; DataFrames (and the
+    per-bar position matrix) are built on first access. ``stats`` covers closed trades
+    (an open trade is listed in ``trades`` with ``exit_reason == "open"`` and is marked
+    to the last close in the equity)."""
 
     market: MarketData
     config: BacktestConfig
     equity_values: F64
-    position_values: F64
+    position_record: PositionRecord
     trade_records: F64
     fill_records: F64
     order_records: F64
     bars_in_market: int
     rejected_orders: int
     elapsed_s: float
+
+    @cached_property
+    def position_values(self) -> F64:
+        """Signed quantity held at each bar's close, ``(bars, instruments)`` - or
+        ``(1, instruments)`` zeros when the run did not record positions."""
+        return self.position_record.matrix(self.market.bars)
 
     @property
     def final_equity(self) -> float:
@@ -180,4 +212,4 @@ class BacktestResult:
         }
 
 
-__all__ = ["BacktestResult"]
+__all__ = ["BacktestResult", "PositionRecord"]

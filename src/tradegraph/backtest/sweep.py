@@ -8,7 +8,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -17,6 +17,7 @@ from tradegraph.backtest.engine import run_backtest
 from tradegraph.backtest.market import MarketData
 from tradegraph.backtest.strategies import IndicatorCache, StrategyBuilder
 from tradegraph.core.errors import ValidationError
+from tradegraph.portfolio import infer_periods_per_year
 
 Params = Mapping[str, float]
 Progress = Callable[[int, int], None]
@@ -93,9 +94,13 @@ def run_sweep(
         raise ValidationError(
             "The parameter space is empty.", hint="Check the ranges and the constraint."
         )
-    cfg = config or BacktestConfig()
-    shared = cache if cache is not None else IndicatorCache(market)
     started = time.perf_counter()
+    cfg = config or BacktestConfig()
+    if cfg.periods_per_year is None:
+        # what every run's statistics would infer from the same index: infer it once
+        ppy = infer_periods_per_year(market.index_ns) if market.has_times else 252.0
+        cfg = replace(cfg, periods_per_year=ppy)
+    shared = cache if cache is not None else IndicatorCache(market)
 
     def one(params: Params) -> dict[str, float]:
         intents = builder(market, params, shared)
