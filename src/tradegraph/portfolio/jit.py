@@ -1,7 +1,9 @@
 """A typed ``numba.njit`` decorator for the metrics kernels.
 
 ``cache=True`` persists the machine code in ``__pycache__`` so a new process does not
-recompile; ``nogil=True`` lets callers run them from threads.
+recompile; ``nogil=True`` lets callers run them from threads. ``inline_kernel`` marks
+small helpers that numba inlines into their compiled caller (no call, no reference
+counting of the arrays they receive); keep them in the caller's module.
 """
 
 from __future__ import annotations
@@ -25,4 +27,9 @@ def kernel(function: _F) -> _F:
     return cast(_F, njit(cache=True, nogil=True)(function))
 
 
-__all__ = ["F64", "I64", "Arr", "kernel"]
+def inline_kernel(function: _F) -> _F:
+    """Like ``kernel``, but inlined into every compiled caller."""
+    return cast(_F, njit(cache=True, nogil=True, inline="always")(function))
+
+
+__all__ = ["F64", "I64", "Arr", "inline_kernel", "kernel"]

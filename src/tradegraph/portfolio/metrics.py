@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from tradegraph.core.errors import ValidationError
-from tradegraph.portfolio.jit import F64, kernel
+from tradegraph.portfolio.jit import F64, I64, inline_kernel, kernel
 
 _SECONDS_PER_YEAR = 365.25 * 86_400.0
 
@@ -78,40 +78,162 @@ class PerformanceStats:
         return out
 
 
+_BLOCK = 1024  # returns per block: the block's buffer stays in L1
+
+
+@inline_kernel
+def _block_returns(equity: F64, initial: float, start: int, buf: F64) -> int:
+    """Simple returns of bars ``start..`` into ``buf`` (0 after a zero equity); returns
+    how many. Written so that the divisions vectorise (range indices into views)."""
+    stop: int = min(start + buf.shape[0], equity.shape[0])
+    first = start
+    if start == 0:
+        buf[0] = equity[0] / initial - 1.0 if initial != 0.0 else 0.0
+        first = 1
+    count = stop - first
+    now = equity[first:stop]
+    before = equity[first - 1 : stop - 1]
+    out = buf[first - start : stop - start]
+    for j in range(count):
+        prev = before[j]
+        out[j] = now[j] / prev - 1.0 if prev != 0.0 else 0.0
+    return stop - start
+
+
+@inline_kernel
+def _block_moments(buf: F64, m: int) -> tuple[float, float, float]:
+    """(mean, sum of squared deviations from it, sum of min(r, 0)^2) of ``buf[:m]``,
+    four accumulators each (a fixed order that vectorises)."""
+    s0 = s1 = s2 = s3 = 0.0
+    d0 = d1 = d2 = d3 = 0.0
+    j = 0
+    while j + 4 <= m:
+        a = buf[j]
+        b = buf[j + 1]
+        c = buf[j + 2]
+        d = buf[j + 3]
+        s0 += a
+        s1 += b
+        s2 += c
+        s3 += d
+        a = min(a, 0.0)
+        b = min(b, 0.0)
+        c = min(c, 0.0)
+        d = min(d, 0.0)
+        d0 += a * a
+        d1 += b * b
+        d2 += c * c
+        d3 += d * d
+        j += 4
+    while j < m:
+        s0 += buf[j]
+        low = min(buf[j], 0.0)
+        d0 += low * low
+        j += 1
+    mean = ((s0 + s1) + (s2 + s3)) / m
+    q0 = q1 = q2 = q3 = 0.0
+    j = 0
+    while j + 4 <= m:
+        a = buf[j] - mean
+        b = buf[j + 1] - mean
+        c = buf[j + 2] - mean
+        d = buf[j + 3] - mean
+        q0 += a * a
+        q1 += b * b
+        q2 += c * c
+        q3 += d * d
+        j += 4
+    while j < m:
+        a = buf[j] - mean
+        q0 += a * a
+        j += 1
+    return mean, (q0 + q1) + (q2 + q3), (d0 + d1) + (d2 + d3)
+
+
+@inline_kernel
+def _block_range(values: F64, start: int, stop: int) -> tuple[float, float]:
+    """(max, min) of ``values[start:stop]`` (four accumulators each; not empty)."""
+    hi0 = hi1 = hi2 = hi3 = values[start]
+    lo0 = lo1 = lo2 = lo3 = values[start]
+    i = start
+    while i + 4 <= stop:
+        a = values[i]
+        b = values[i + 1]
+        c = values[i + 2]
+        d = values[i + 3]
+        hi0 = max(hi0, a)
+        hi1 = max(hi1, b)
+        hi2 = max(hi2, c)
+        hi3 = max(hi3, d)
+        lo0 = min(lo0, a)
+        lo1 = min(lo1, b)
+        lo2 = min(lo2, c)
+        lo3 = min(lo3, d)
+        i += 4
+    while i < stop:
+        hi0 = max(hi0, values[i])
+        lo0 = min(lo0, values[i])
+        i += 1
+    return max(hi0, hi1, hi2, hi3), min(lo0, lo1, lo2, lo3)
+
+
 @kernel
 def _equity_pass(equity: F64, initial: float) -> tuple[float, float, float, float, int]:
     """mean, sample std, downside deviation of simple returns; max drawdown and its
-    longest duration in bars."""
+    longest duration in bars.
+
+    Returns are taken in blocks of ``_BLOCK``: each block's mean and squared deviations
+    come from two passes over its L1-resident buffer, and blocks are merged with Chan's
+    pairwise update - as accurate as a running (Welford) update, with one vectorised
+    division per bar instead of Welford's serial chain of divisions.
+
+    Drawdowns: within one peak the deepest fall is at the lowest equity (``1 - v / peak``
+    is monotone in ``v``), so one division per peak replaces one per bar; a block that
+    stays below the peak only extends the current drawdown (its minimum and length)."""
     n = equity.shape[0]
-    prev = initial
+    buf = np.empty(_BLOCK)
+    count = 0
+    mean = 0.0
+    m2 = 0.0
     down_sq = 0.0
     peak = initial
+    low = initial
     max_dd = 0.0
     run = 0
     longest = 0
-    # Welford for a stable variance
-    mean = 0.0
-    m2 = 0.0
-    for i in range(n):
-        value = equity[i]
-        r = value / prev - 1.0 if prev != 0.0 else 0.0
-        prev = value
-        delta = r - mean
-        mean += delta / (i + 1)
-        m2 += delta * (r - mean)
-        if r < 0.0:
-            down_sq += r * r
-        if value >= peak:
-            peak = value
-            run = 0
-        else:
-            run += 1
+    for start in range(0, n, _BLOCK):
+        m = _block_returns(equity, initial, start, buf)
+        b_mean, b_m2, b_down = _block_moments(buf, m)
+        total = count + m
+        delta = b_mean - mean
+        mean += delta * m / total
+        m2 += b_m2 + delta * delta * count * m / total
+        down_sq += b_down
+        count = total
+        high, bottom = _block_range(equity, start, start + m)
+        if high < peak:  # the whole block is below the peak: the loop below, in bulk
+            run += m
             longest = max(longest, run)
-            dd = 1.0 - value / peak if peak > 0.0 else 1.0
-            max_dd = max(max_dd, dd)
+            low = min(low, bottom)
+            continue
+        for i in range(start, start + m):
+            value = equity[i]
+            if value >= peak:
+                if low < peak:
+                    max_dd = max(max_dd, 1.0 - low / peak if peak > 0.0 else 1.0)
+                peak = value
+                low = value
+                run = 0
+            else:
+                run += 1
+                longest = max(longest, run)
+                low = min(low, value)
+    if low < peak:
+        max_dd = max(max_dd, 1.0 - low / peak if peak > 0.0 else 1.0)
+    if n == 0:
+        return math.nan, math.nan, math.nan, max_dd, longest
     std = math.sqrt(m2 / (n - 1)) if n > 1 else math.nan
-    downside = math.sqrt(down_sq / n) if n > 0 else math.nan
-    return mean, std, downside, max_dd, longest
+    return mean, std, math.sqrt(down_sq / n), max_dd, longest
 
 
 def equity_stats(equity: F64, initial: float, periods_per_year: float) -> EquityStats:
@@ -180,14 +302,28 @@ def trade_stats(pnl: F64, returns: F64, r_multiples: F64, bars_held: F64) -> Tra
     )
 
 
+@kernel
+def _constant_step(index_ns: I64) -> tuple[bool, int]:
+    """(all bar spacings equal, the first spacing); branch-free so it vectorises."""
+    step = index_ns[1] - index_ns[0]
+    same = True
+    for i in range(1, index_ns.shape[0] - 1):
+        same &= index_ns[i + 1] - index_ns[i] == step
+    return same, step
+
+
 def infer_periods_per_year(index_ns: np.ndarray) -> float:
     """Bars per year from the median bar spacing (calendar time, 365.25-day years).
 
     Returns 252 for an index without usable spacing (fewer than two distinct times).
+    A regular index (every spacing equal, the common case) skips the median's sort.
     """
     if index_ns.size < 2:
         return 252.0
-    step = float(np.median(np.diff(index_ns.astype(np.int64)))) / 1e9
+    times = np.ascontiguousarray(index_ns, dtype=np.int64)
+    same, first = _constant_step(times)
+    spacing = float(first) if same else float(np.median(np.diff(times)))
+    step = spacing / 1e9
     return _SECONDS_PER_YEAR / step if step > 0 else 252.0
 
 
