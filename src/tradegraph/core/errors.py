@@ -15,11 +15,14 @@ Tree (code in brackets)::
     ├── ExecutionError                      [execution]
     │   ├── VenueUnavailableError           [execution.venue_unavailable]
     │   ├── OrderRejectedError              [execution.order_rejected]
-    │   └── OrderStateUnknownError          [execution.order_state_unknown]
+    │   ├── OrderStateUnknownError          [execution.order_state_unknown]
+    │   ├── ReconciliationError             [execution.reconciliation]
+    │   └── TradingHaltedError              [execution.halted]
     ├── RiskError                           [risk]
     ├── PersistenceError                    [persistence]
     │   ├── MigrationError                  [persistence.migration]
-    │   └── IntegrityError                  [persistence.integrity]
+    │   ├── IntegrityError                  [persistence.integrity]
+    │   └── StaleStateError                 [persistence.stale_state]
     └── NotFoundError                       [not_found]
 
 Every message says what was wrong, what was expected, and how to fix it; ``hint`` carries
@@ -106,6 +109,18 @@ class OrderStateUnknownError(ExecutionError):
     code = "execution.order_state_unknown"
 
 
+class ReconciliationError(ExecutionError):
+    """Local order/position state disagrees with the venue; trading stops (fail closed)."""
+
+    code = "execution.reconciliation"
+
+
+class TradingHaltedError(ExecutionError):
+    """The kill switch or SAFE_MODE is on: only cancels and risk-reducing orders pass."""
+
+    code = "execution.halted"
+
+
 class RiskError(TradegraphError):
     """Risk configuration or state is unusable (a veto is a value, not this error)."""
 
@@ -130,6 +145,12 @@ class IntegrityError(PersistenceError):
     code = "persistence.integrity"
 
 
+class StaleStateError(PersistenceError):
+    """A write was based on a version of a record that another writer has changed since."""
+
+    code = "persistence.stale_state"
+
+
 class NotFoundError(TradegraphError):
     """A requested entity does not exist (for this tenant)."""
 
@@ -149,8 +170,11 @@ __all__ = [
     "OrderRejectedError",
     "OrderStateUnknownError",
     "PersistenceError",
+    "ReconciliationError",
     "RiskError",
+    "StaleStateError",
     "TradegraphError",
+    "TradingHaltedError",
     "ValidationError",
     "VenueUnavailableError",
 ]
