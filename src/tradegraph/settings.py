@@ -17,6 +17,7 @@ from tradegraph.core.errors import ConfigurationError
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LogFormat = Literal["auto", "console", "json"]
+VenueKind = Literal["simulated", "binance", "binance-futures"]
 ENV_PREFIX = "TRADEGRAPH_"
 
 
@@ -44,6 +45,21 @@ class Settings(BaseSettings):
         default="auto", description="console on a TTY and json otherwise when 'auto'."
     )
     default_tenant: str = Field(default="default", min_length=1, max_length=64)
+    venue: VenueKind = Field(
+        default="simulated",
+        description="Where orders go: the embedded simulated venue (paper) or an exchange via ccxt.",
+    )
+    venue_url: str | None = Field(
+        default=None,
+        description="Override of the exchange's REST base URL (a testnet or a local fake).",
+    )
+    venue_api_key: str | None = Field(default=None, description="Exchange API key (ccxt venues).")
+    venue_api_secret: str | None = Field(
+        default=None, description="Exchange API secret (ccxt venues)."
+    )
+    max_orders_per_second: float = Field(
+        default=10.0, gt=0, description="Order-rate throttle per strategy (kill-switch guard)."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -73,6 +89,11 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
+
+    @property
+    def venues_dir(self) -> Path:
+        """Journals of the simulated venue (its state survives restarts)."""
+        return self.data_dir / "venues"
 
 
 def load_settings(**overrides: object) -> Settings:

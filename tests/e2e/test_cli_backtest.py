@@ -55,10 +55,43 @@ def test_backtest_json_and_report(run_cli: RunCli, tmp_path: Path) -> None:
     assert payload["trades"] > 0
     assert payload["return_pct"] == (payload["final_equity"] / 10_000 - 1) * 100
     assert 0 < payload["elapsed_s"] < 60
+    assert payload["stop_policy"] is None  # no stop option given
     assert Path(payload["report"]) == report.resolve()
     html = report.read_text(encoding="utf-8")
     assert re.search(r"<(script|link)\b[^>]*\b(src|href)\s*=", html) is None
     assert 'id="trades"' in html and "Sharpe ratio" in html
+
+
+def test_backtest_with_risk_engine_stops(run_cli: RunCli) -> None:
+    args = ("backtest", "sma_cross", "--synthetic", "--bars", "2000", "--param", "fast=10")
+    result = run_cli(
+        *args,
+        "--atr-stop",
+        "2",
+        "--breakeven-r",
+        "1",
+        "--trail",
+        "chandelier",
+        "--time-stop-bars",
+        "10",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    policy = payload["stop_policy"]
+    assert policy["atr_multiple"] == 2.0
+    assert policy["breakeven_r"] == 1.0
+    assert policy["trailing"] == "chandelier"
+    assert policy["max_bars"] == 10
+    assert payload["trades"] > 0
+    # every trade now has an initial risk (R multiples exist) and the time stop caps the
+    # holding time: 10 bar closes, then out at the next open
+    assert payload["avg_r"] is not None
+    assert 0 < payload["avg_bars_held"] <= 10
+    bad = run_cli(*args, "--trail", "percent", "--trail-fraction", "2")
+    assert bad.returncode == 2
+    assert "trail_fraction" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 def test_bad_param_names_it(run_cli: RunCli) -> None:

@@ -3,6 +3,10 @@
 The config is packed into one float64 vector (``to_kernel_vector``) for the compiled
 kernel, so a new option never changes the kernel's signature (and never forces a
 recompile of the persistent JIT cache).
+
+``stop_policy`` hands a position's stop to the risk engine's ``StopPolicy`` (ATR initial
+stop, breakeven, ATR/percent/chandelier trailing, time stop): the general kernel then
+moves stops with the same compiled functions live sessions call (``risk.kernels``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tradegraph.core.errors import ValidationError
+from tradegraph.risk.stops import StopPolicy
 
 
 class FillMode(IntEnum):
@@ -69,7 +74,17 @@ K_SL_PCT = 16
 K_TP_PCT = 17
 K_TRAIL_PCT = 18
 K_RECORD = 19
-K_LEN = 20
+# stop policy (K_POLICY 0: none; the other slots are then unused)
+K_POLICY = 20
+K_POL_ATR_MULT = 21
+K_POL_BE_R = 22  # NaN: breakeven off
+K_POL_BE_OFFSET = 23
+K_POL_TRAIL_KIND = 24  # risk.kernels.TRAIL_*
+K_POL_TRAIL_MULT = 25
+K_POL_TRAIL_FRAC = 26
+K_POL_MAX_BARS = 27  # 0: no time stop
+K_POL_MIN_R = 28
+K_LEN = 29
 
 
 def _check(ok: bool, field: str, value: object, expected: str, hint: str) -> None:
@@ -107,6 +122,8 @@ class BacktestConfig:
     stop_loss_pct: float = 0.0
     take_profit_pct: float = 0.0
     trailing_pct: float = 0.0
+    stop_policy: StopPolicy | None = None
+    """Risk-engine stop management (general kernel only; see ``docs/backtesting.md``)."""
     periods_per_year: float | None = None
 
     def __post_init__(self) -> None:
@@ -174,6 +191,21 @@ class BacktestConfig:
             )
         else:
             _check(self.size > 0, "size", self.size, "> 0 units", "Give a unit count, e.g. 10.")
+        if self.stop_policy is not None:
+            _check(
+                isinstance(self.stop_policy, StopPolicy),
+                "stop_policy",
+                self.stop_policy,
+                "a tradegraph.risk.StopPolicy or None",
+                "Build it with StopPolicy(atr_multiple=2.0, ...).",
+            )
+            _check(
+                self.trailing_pct == 0.0,
+                "trailing_pct",
+                self.trailing_pct,
+                "0 when a stop_policy is set (the policy owns trailing)",
+                "Use StopPolicy(trailing=TrailingKind.PERCENT, trail_fraction=...) instead.",
+            )
         if self.periods_per_year is not None:
             _check(
                 self.periods_per_year > 0,
@@ -206,6 +238,18 @@ class BacktestConfig:
         vec[K_TP_PCT] = self.take_profit_pct
         vec[K_TRAIL_PCT] = self.trailing_pct
         vec[K_RECORD] = 1.0 if record else 0.0
+        policy = self.stop_policy
+        if policy is not None:
+            be_r, be_offset, trail_kind, trail_mult, trail_frac = policy.kernel_args()
+            vec[K_POLICY] = 1.0
+            vec[K_POL_ATR_MULT] = policy.atr_multiple
+            vec[K_POL_BE_R] = be_r
+            vec[K_POL_BE_OFFSET] = be_offset
+            vec[K_POL_TRAIL_KIND] = trail_kind
+            vec[K_POL_TRAIL_MULT] = trail_mult
+            vec[K_POL_TRAIL_FRAC] = trail_frac
+            vec[K_POL_MAX_BARS] = policy.max_bars or 0
+            vec[K_POL_MIN_R] = policy.time_stop_min_r
         return vec
 
 

@@ -2,8 +2,11 @@
 
 Two compiled kernels share one semantics: the general ``kernel.simulate`` and the fast
 path ``kernel_fast.simulate_fast`` for its most common domain (one instrument, market
-entries, no stops/targets/trailing, no ATR slippage). ``fast_path_applies`` picks; both
-give bit-identical results there (``tests/unit/backtest/test_bt_fast_path.py``).
+entries, no stops/targets/trailing, no ATR slippage, no stop policy). ``fast_path_applies``
+picks; both give bit-identical results there (``tests/unit/backtest/test_bt_fast_path.py``).
+
+A ``BacktestConfig.stop_policy`` runs in the general kernel only; its ATR and chandelier
+extremes are computed here, causally, one value per bar close (``policy_inputs``).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from tradegraph.backtest.kernel_ops import A_BARS_IN_MARKET, A_REJECTED
 from tradegraph.backtest.market import MarketData
 from tradegraph.backtest.result import BacktestResult, PositionRecord
 from tradegraph.core.errors import ValidationError
-from tradegraph.indicators import atr
+from tradegraph.indicators import atr, donchian
+from tradegraph.risk.stops import StopPolicy, TrailingKind
 
 MarketInput = MarketData | pd.DataFrame | Mapping[str, pd.DataFrame]
 
@@ -46,14 +50,16 @@ def as_market(market: MarketInput) -> MarketData:
 
 # positions in ``Intents.to_kernel``'s output
 _PRICE_INTENTS = (3, 4, 5, 7, 8)  # stop_loss, take_profit, trailing, limit, stop_entry
+_TRAILING = 5
 _SIZE = 6
+_NONE = np.full((1, 1), np.nan)
 
 
 def fast_path_applies(instruments: int, arrays: tuple[Arr, ...], config: BacktestConfig) -> bool:
     """Whether the fast kernel covers this run: one instrument, no stop-loss, take-profit
     or trailing stop (intents all NaN, config percentages 0), market entries only
-    (``limit`` and ``stop_entry`` all NaN), no ATR slippage."""
-    if instruments != 1 or config.slippage_atr != 0.0:
+    (``limit`` and ``stop_entry`` all NaN), no ATR slippage, no stop policy."""
+    if instruments != 1 or config.slippage_atr != 0.0 or config.stop_policy is not None:
         return False
     if config.stop_loss_pct != 0.0 or config.take_profit_pct != 0.0:
         return False
@@ -81,6 +87,8 @@ class KernelRun:
     fills: F64
     orders: F64
     account: F64
+    stops: F64 | None = None
+    """Stop policy runs (recording): the stop at each bar's close, NaN when flat."""
 
 
 def simulate_arrays(
@@ -129,18 +137,26 @@ def simulate_arrays(
         )
         # views of the buffers: rows never written were never touched (no memory)
         return KernelRun(equity, positions, trades[:n_tr], fills[:n_fi], orders[:n_or], account)
-    atr_prev = (
-        _previous_atr(data, config.atr_period)
-        if config.slippage_atr > 0
-        else np.full((1, 1), np.nan)
-    )
+    atr_prev = _previous_atr(data, config.atr_period) if config.slippage_atr > 0 else _NONE
+    stop_atr = highest = lowest = _NONE
+    if config.stop_policy is not None:
+        if not bool(np.isnan(arrays[_TRAILING]).all()):
+            raise ValidationError(
+                "Intents.trailing cannot be combined with BacktestConfig.stop_policy: "
+                "the policy owns the trailing stop.",
+                hint="Drop the trailing intent and set StopPolicy(trailing=...) instead.",
+            )
+        stop_atr, highest, lowest = policy_inputs(data, config.stop_policy)
     el, es, ex, sl, tp, trail, size, limit, stop_entry = arrays
-    equity, matrix, trades, fills, orders, account = simulate(
+    equity, matrix, trades, fills, orders, account, stops = simulate(
         data.open,
         data.high,
         data.low,
         data.close,
         atr_prev,
+        stop_atr,
+        highest,
+        lowest,
         el,
         es,
         ex,
@@ -152,7 +168,34 @@ def simulate_arrays(
         stop_entry,
         vector,
     )
-    return KernelRun(equity, PositionRecord(values=matrix), trades, fills, orders, account)
+    recorded = stops if config.stop_policy is not None and record else None
+    return KernelRun(
+        equity, PositionRecord(values=matrix), trades, fills, orders, account, recorded
+    )
+
+
+def policy_inputs(market: MarketData, policy: StopPolicy) -> tuple[F64, F64, F64]:
+    """The stop policy's per-close inputs, ``(bars, instruments)`` each: Wilder ATR over
+    ``policy.atr_period`` and - chandelier trailing only, else ``(1, 1)`` NaN - the
+    highest high / lowest low of the last ``chandelier_period`` bars, the bar itself
+    included. Row t uses bars up to t only; NaN during warm-up (no stop from it then)."""
+    shape = market.close.shape
+    stop_atr = np.full(shape, np.nan)
+    chandelier = policy.trailing is TrailingKind.CHANDELIER
+    highest = np.full(shape, np.nan) if chandelier else _NONE
+    lowest = np.full(shape, np.nan) if chandelier else _NONE
+    for j in range(market.instruments):
+        high, low = market.high[:, j], market.low[:, j]
+        stop_atr[:, j] = atr(high, low, market.close[:, j], policy.atr_period)
+        if chandelier:
+            channel = donchian(high, low, policy.chandelier_period)
+            highest[:, j] = channel.upper
+            lowest[:, j] = channel.lower
+    return (
+        np.ascontiguousarray(stop_atr),
+        np.ascontiguousarray(highest),
+        np.ascontiguousarray(lowest),
+    )
 
 
 def _previous_atr(market: MarketData, period: int) -> F64:
@@ -200,6 +243,7 @@ def run_backtest(
         bars_in_market=int(run.account[A_BARS_IN_MARKET]),
         rejected_orders=int(run.account[A_REJECTED]),
         elapsed_s=elapsed,
+        stop_values=run.stops,
     )
 
 
@@ -208,6 +252,7 @@ __all__ = [
     "MarketInput",
     "as_market",
     "fast_path_applies",
+    "policy_inputs",
     "run_backtest",
     "simulate_arrays",
 ]

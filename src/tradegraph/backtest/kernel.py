@@ -6,9 +6,11 @@ Bar t, in order (see ``docs/backtesting.md``):
             (signals of bar t-1 in NEXT_OPEN mode) fill at the open;
 2. range  - stop-loss / trailing / liquidation / take-profit of held positions against
             the bar's high and low; resting limit/stop entries fill or expire;
-3. close  - marks move to the close, trailing references take the bar's extreme;
-            bar t's signals are read: exits first (all instruments), then entries
-            (filled now in CLOSE mode, else queued for bar t+1);
+3. close  - marks move to the close, trailing references take the bar's extreme; a
+            stop policy moves each held position's stop for bar t+1 and may call a
+            time stop (an exit signal of bar t); bar t's signals are read: exits
+            first (all instruments), then entries (filled now in CLOSE mode, else
+            queued for bar t+1);
 4. equity - cash + sum(quantity x close); an account at or below zero is closed out.
 
 Intent arrays are 2-D ``(bars, instruments)``; a ``(1, 1)`` array broadcasts, so absent
@@ -32,6 +34,7 @@ from tradegraph.backtest.config import (
     K_FILL,
     K_LEVERAGE,
     K_MAINT,
+    K_POLICY,
     K_RECORD,
     K_TTL,
 )
@@ -61,6 +64,7 @@ from tradegraph.backtest.kernel_ops import (
     P_TRAIL,
     P_TRIGGERED,
     R_LIQUIDATION,
+    R_TIME_STOP,
     S_COLS,
     S_INTRA,
     S_MARK,
@@ -75,6 +79,7 @@ from tradegraph.backtest.kernel_ops import (
     close_position,
     market_price,
     open_position,
+    policy_close,
     protect,
     resting_fill_price,
 )
@@ -108,6 +113,22 @@ _REVERSING = 3
 @kernel
 def _at(a: Arr, t: int, j: int) -> Any:
     return a[t if a.shape[0] > 1 else 0, j if a.shape[1] > 1 else 0]
+
+
+@kernel
+def _before(a: F64, t: int, j: int) -> float:
+    """``a`` at bar t-1 (NaN on the first bar): what was known at bar t's open."""
+    if a.shape[0] > 1 and t == 0:
+        return np.nan
+    return float(_at(a, t - 1, j))
+
+
+@kernel
+def _flat(st: F64, k: int) -> bool:
+    for j in range(k):  # noqa: SIM110 - a plain loop compiles; all(<generator>) may not
+        if st[j, S_QTY] != 0.0:
+            return False
+    return True
 
 
 @kernel
@@ -176,6 +197,9 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
     low: F64,
     close: F64,
     atr: F64,
+    stop_atr: F64,
+    highest: F64,
+    lowest: F64,
     entry_long: Arr,
     entry_short: Arr,
     exit_: Arr,
@@ -186,9 +210,14 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
     limit: Arr,
     stop_entry: Arr,
     cfg: F64,
-) -> tuple[F64, F64, F64, F64, F64, F64]:
+) -> tuple[F64, F64, F64, F64, F64, F64, F64]:
+    """Simulate; ``atr`` is the slippage ATR of the previous bar, ``stop_atr`` /
+    ``highest`` / ``lowest`` the stop policy's ATR and chandelier extremes at each close
+    (``(1, 1)`` NaN without a policy). Returns equity, positions, trades, fills, orders,
+    the account vector and the policy stop at each close (``(1, 1)`` unless recorded)."""
     n, k = close.shape
     record = cfg[K_RECORD] != 0.0
+    policy = cfg[K_POLICY] != 0.0
     fill_close = cfg[K_FILL] == 1.0
     direction = int(cfg[K_DIRECTION])
     ttl = int(cfg[K_TTL])
@@ -214,6 +243,9 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
     guard_all = cfg[K_LEVERAGE] > 1.0 or cfg[K_MAINT] > 0.0 or k > 1 or direction != _LONG_ONLY
     equity = np.empty(n)
     positions = np.zeros((n if record else 1, k))
+    record_stops = record and policy
+    stops = np.full((n, k) if record_stops else (1, 1), np.nan)
+    time_exit = np.zeros(k, dtype=np.bool_)
     side_now = np.zeros(k, dtype=np.int64)
     sp = 0
     t = 0
@@ -224,7 +256,8 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
         while sp < sig_bars.shape[0] and sig_bars[sp] < t:
             sp += 1
         next_sig = sig_bars[sp] if sp < sig_bars.shape[0] else n
-        if next_sig > t and quiet(st, k):
+        # (a stop policy watches every held position at every close)
+        if next_sig > t and quiet(st, k) and (not policy or _flat(st, k)):
             t = mark_stretch(
                 cfg, st, acct, close, low, high, equity, positions, record, t, next_sig
             )
@@ -275,6 +308,7 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
                     st[j, P_TP],
                     st[j, P_TRAIL],
                     int(st[j, P_ROW]),
+                    _before(stop_atr, t, j),
                 )
         # 2. range: protective exits, then resting entries
         for j in range(k):
@@ -327,6 +361,7 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
                     st[j, P_TP],
                     st[j, P_TRAIL],
                     int(st[j, P_ROW]),
+                    _before(stop_atr, t, j),
                 ):
                     # conservative on the fill bar: the rest of the range may come after
                     protect(
@@ -358,6 +393,19 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
                 best_long = c if st[j, S_INTRA] != 0.0 else high[t, j]
                 best_short = c if st[j, S_INTRA] != 0.0 else low[t, j]
                 st[j, S_TRAIL_REF] = max(ref, best_long) if q > 0 else min(ref, best_short)
+            if policy:
+                intra = st[j, S_INTRA] != 0.0
+                time_exit[j] = q != 0.0 and policy_close(
+                    cfg,
+                    st,
+                    j,
+                    c if intra else high[t, j],
+                    c if intra else low[t, j],
+                    c,
+                    _at(stop_atr, t, j),
+                    _at(highest, t, j),
+                    _at(lowest, t, j),
+                )
             st[j, S_INTRA] = 0.0
         if alive:
             # exits (and the closing half of reversals) first, for every instrument
@@ -376,6 +424,11 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
                     es = False
                 if direction == _REVERSING:
                     ex = False
+                reason = _SIGNAL
+                if policy and time_exit[j] and not ex:
+                    # the time stop acts as this bar's exit signal (even when reversing)
+                    ex = True
+                    reason = R_TIME_STOP
                 side_now[j] = 0
                 q = st[j, S_QTY]
                 if ex:
@@ -385,10 +438,10 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
                             sd = 1 if q > 0 else -1
                             px = market_price(cfg, close[t, j], -sd, _at(atr, t, j))
                             close_position(
-                                cfg, st, acct, trades, fills, cnt, j, t, px, _SIGNAL, True
+                                cfg, st, acct, trades, fills, cnt, j, t, px, reason, True
                             )
                         else:
-                            st[j, S_PEXIT] = _SIGNAL + 1
+                            st[j, S_PEXIT] = reason + 1
                     continue
                 side = 1 if el else (-1 if es else 0)
                 if side == 0 or q * side > 0:
@@ -441,6 +494,7 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
                         st[j, P_TP],
                         st[j, P_TRAIL],
                         int(st[j, P_ROW]),
+                        _at(stop_atr, t, j),
                     )
         # 4. equity
         eq = acct[A_CASH]
@@ -451,6 +505,8 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
                 acct[A_IN_MARKET_NOW] = 1.0
             if record:
                 positions[t, j] = q
+            if record_stops and q != 0.0:
+                stops[t, j] = st[j, S_SL]
         if acct[A_IN_MARKET_NOW] != 0.0:
             acct[A_BARS_IN_MARKET] += 1.0
         if alive and eq <= 0.0:
@@ -491,6 +547,7 @@ def simulate(  # noqa: PLR0912, PLR0915 - one loop, phases commented
         fills[: cnt[C_FILLS]].copy(),
         orders[: cnt[C_ORDERS]].copy(),
         acct,
+        stops,
     )
 
 

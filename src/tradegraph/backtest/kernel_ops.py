@@ -1,5 +1,6 @@
 """Compiled building blocks of the fill simulation: prices, fees, sizing, opening and
-closing positions, protective exits and resting entry orders.
+closing positions, protective exits, the risk engine's stop policy and resting entry
+orders.
 
 Everything here is ``@njit(cache=True, nogil=True)``; the per-instrument state is one row
 of a float64 matrix (``S_*`` columns) so that helpers stay small and the kernel's
@@ -21,6 +22,15 @@ from tradegraph.backtest.config import (
     K_LEVERAGE,
     K_LOT,
     K_MAINT,
+    K_POL_ATR_MULT,
+    K_POL_BE_OFFSET,
+    K_POL_BE_R,
+    K_POL_MAX_BARS,
+    K_POL_MIN_R,
+    K_POL_TRAIL_FRAC,
+    K_POL_TRAIL_KIND,
+    K_POL_TRAIL_MULT,
+    K_POLICY,
     K_SAME_BAR,
     K_SIZE,
     K_SIZING,
@@ -60,7 +70,14 @@ from tradegraph.backtest.records import (
     T_R_MULTIPLE,
     T_RETURN,
 )
-from tradegraph.risk.kernels import risk_quantity
+from tradegraph.risk.kernels import (
+    initial_stop,
+    next_stop,
+    r_multiple,
+    risk_quantity,
+    stop_hit,
+    time_stop_hit,
+)
 
 # Per-instrument state columns.
 S_QTY = 0  # signed position quantity
@@ -86,7 +103,9 @@ P_TP = 19
 P_TRAIL = 20
 P_ROW = 21  # row in the orders buffer
 S_INTRA = 22  # 1 on the bar of an intrabar (limit/stop) entry
-S_COLS = 23
+S_BEST = 23  # stop policy: most favourable price since entry (the fill price at first)
+S_BARS = 24  # stop policy: bar closes seen while held (the entry bar's, unless entered at it)
+S_COLS = 25
 
 # Account vector.
 A_CASH = 0
@@ -114,6 +133,7 @@ R_STOP_LOSS = 1
 R_TAKE_PROFIT = 2
 R_TRAILING = 3
 R_LIQUIDATION = 5
+R_TIME_STOP = 8
 SIZING_FRACTION = 0
 SIZING_FIXED = 1
 EPS = 1e-9
@@ -241,10 +261,16 @@ def open_position(
     tp: float,
     trail: float,
     row: int,
+    policy_atr: float,
 ) -> bool:
-    """Size and open a position at ``price``; False (order rejected) if the size is 0."""
+    """Size and open a position at ``price``; False (order rejected) if the size is 0.
+
+    With a stop policy the initial stop is ``atr_multiple`` x ``policy_atr`` (the ATR
+    known at the fill) from the fill price, tightened with the intent / percent stop."""
     if math.isnan(sl) and cfg[K_SL_PCT] > 0.0:
         sl = price * (1.0 - side * cfg[K_SL_PCT])
+    if cfg[K_POLICY] != 0.0:
+        sl = initial_stop(price, policy_atr, cfg[K_POL_ATR_MULT], sl, side)
     if math.isnan(tp) and cfg[K_TP_PCT] > 0.0:
         tp = price * (1.0 + side * cfg[K_TP_PCT])
     if math.isnan(trail) and cfg[K_TRAIL_PCT] > 0.0:
@@ -269,6 +295,8 @@ def open_position(
     st[j, S_TRAIL_REF] = ref_price
     st[j, S_INIT_STOP] = sl
     st[j, S_PEXIT] = 0.0
+    st[j, S_BEST] = price
+    st[j, S_BARS] = 0.0
     acct[A_IN_MARKET_NOW] = 1.0
     if row >= 0:
         orders[row, O_STATUS] = ST_FILLED
@@ -361,14 +389,15 @@ def protect(
 
     ``start`` is the first price of the segment (the open, or the fill price for an
     intrabar entry). Adverse levels: the tightest of stop, trailing level and
-    liquidation price. A segment starting beyond a level fills at ``start`` (gap).
+    liquidation price; a stop that moved since entry (stop policy) exits as trailing.
+    A segment starting beyond a level fills at ``start`` (gap).
     When both an adverse level and the target lie in the range, ``same_bar`` decides
     (stop first by default; liquidation always first).
     """
     qty = st[j, S_QTY]
     side = 1 if qty > 0 else -1
     level = st[j, S_SL]
-    reason = R_STOP_LOSS
+    reason = R_STOP_LOSS if level == st[j, S_INIT_STOP] else R_TRAILING  # moved: policy
     trail = st[j, S_TRAIL]
     if not math.isnan(trail):
         t_level = st[j, S_TRAIL_REF] - side * trail
@@ -380,7 +409,7 @@ def protect(
         level = liq
         reason = R_LIQUIDATION
     target = st[j, S_TP] if allow_target else np.nan
-    if not math.isnan(level) and (start - level) * side <= 0:
+    if stop_hit(level, start, start, side):
         close_position(
             cfg,
             st,
@@ -410,9 +439,8 @@ def protect(
             True,
         )
         return
-    adverse_extreme = low if side > 0 else high
     favourable_extreme = high if side > 0 else low
-    adverse = not math.isnan(level) and (adverse_extreme - level) * side <= 0
+    adverse = stop_hit(level, low, high, side)
     favourable = not math.isnan(target) and (favourable_extreme - target) * side >= 0
     if adverse and favourable and reason != R_LIQUIDATION and cfg[K_SAME_BAR] == 1.0:
         adverse = False
@@ -444,6 +472,53 @@ def protect(
             R_TAKE_PROFIT,
             True,
         )
+
+
+@kernel
+def policy_close(
+    cfg: F64,
+    st: F64,
+    j: int,
+    high: float,
+    low: float,
+    close: float,
+    atr: float,
+    highest: float,
+    lowest: float,
+) -> bool:
+    """At a bar's close, for instrument ``j``'s held position under the stop policy: take
+    the bar's extreme into the best price, count the bar, and set the stop for the next
+    bar (``risk.kernels.next_stop``: breakeven, trailing, tighten-only) from data up to
+    this close. True when the time stop says exit (judged at ``close``).
+
+    ``high``/``low`` are the part of the bar after the entry (the close alone on the bar
+    of an intrabar entry); ``atr``, ``highest``, ``lowest`` are this bar's ATR and
+    chandelier lookback extremes."""
+    sign = 1 if st[j, S_QTY] > 0 else -1
+    best = max(st[j, S_BEST], high) if sign > 0 else min(st[j, S_BEST], low)
+    bars = st[j, S_BARS] + 1.0
+    entry = st[j, S_ENTRY_PRICE]
+    first = st[j, S_INIT_STOP]
+    st[j, S_BEST] = best
+    st[j, S_BARS] = bars
+    st[j, S_SL] = next_stop(
+        sign,
+        entry,
+        first,
+        st[j, S_SL],
+        best,
+        highest,
+        lowest,
+        atr,
+        cfg[K_POL_BE_R],
+        cfg[K_POL_BE_OFFSET],
+        int(cfg[K_POL_TRAIL_KIND]),
+        cfg[K_POL_TRAIL_MULT],
+        cfg[K_POL_TRAIL_FRAC],
+    )
+    return time_stop_hit(
+        int(bars), int(cfg[K_POL_MAX_BARS]), r_multiple(entry, first, close, sign), cfg[K_POL_MIN_R]
+    )
 
 
 @kernel
@@ -483,6 +558,7 @@ __all__ = [
     "close_position",
     "entry_quantity",
     "open_position",
+    "policy_close",
     "protect",
     "resting_fill_price",
 ]

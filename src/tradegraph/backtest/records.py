@@ -15,11 +15,12 @@ class ExitReason(IntEnum):
     SIGNAL = 0
     STOP_LOSS = 1
     TAKE_PROFIT = 2
-    TRAILING_STOP = 3
+    TRAILING_STOP = 3  # a trailing stop, or a stop-policy stop moved since entry
     REVERSE = 4
     LIQUIDATION = 5
     END_OF_DATA = 6
     OPEN = 7  # still open at the end (marked to the last close, no exit fee)
+    TIME_STOP = 8  # the stop policy's time stop (filled like an exit signal)
 
 
 class OrderKind(IntEnum):

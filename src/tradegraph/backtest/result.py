@@ -78,6 +78,10 @@ class BacktestResult:
     bars_in_market: int
     rejected_orders: int
     elapsed_s: float
+    stop_values: F64 | None = None
+    """With a ``stop_policy`` (and recorded positions): the stop of the position held at
+    each bar's close - the level that protects the next bar - NaN when flat,
+    ``(bars, instruments)``. ``None`` otherwise."""
 
     @cached_property
     def position_values(self) -> F64:
@@ -93,6 +97,15 @@ class BacktestResult:
     def closed_trade_records(self) -> F64:
         closed: F64 = self.trade_records[self.trade_records[:, T_EXIT_REASON] != _OPEN]
         return closed
+
+    @cached_property
+    def stops(self) -> pd.DataFrame | None:
+        """``stop_values`` as a frame (one column per symbol), or None without them."""
+        if self.stop_values is None:
+            return None
+        return pd.DataFrame(
+            self.stop_values, index=self.market.times(), columns=list(self.market.symbols)
+        )
 
     @cached_property
     def equity(self) -> pd.Series:

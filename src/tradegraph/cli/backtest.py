@@ -19,6 +19,7 @@ import json
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -41,8 +42,11 @@ from tradegraph.backtest.report import stat_rows
 from tradegraph.backtest.space import ParameterSpace, parse_values
 from tradegraph.backtest.walkforward import WalkForwardConfig
 from tradegraph.cli.backtest_options import (
+    AtrStopOpt,
     BarsOpt,
+    BreakevenOpt,
     CashOpt,
+    ChandelierOpt,
     CommissionOpt,
     ConstraintOpt,
     DataOpt,
@@ -59,18 +63,25 @@ from tradegraph.cli.backtest_options import (
     RangeOpt,
     SeedOpt,
     SlippageOpt,
+    StopAtrPeriodOpt,
     StrategyArg,
     SymbolOpt,
     SyntheticOpt,
     TimeframeOpt,
+    TimeStopOpt,
+    TrailFractionOpt,
+    TrailMultipleOpt,
+    TrailOpt,
     TrialsOpt,
     VenueOpt,
     WorkersOpt,
     build_config,
     build_settings,
+    build_stop_policy,
     load_frame,
 )
 from tradegraph.cli.console import console
+from tradegraph.risk.stops import StopPolicy, TrailingKind
 from tradegraph.services import backtest as service
 from tradegraph.services.backtest import MarketFrame
 
@@ -107,6 +118,13 @@ def _json_safe(value: object) -> object:
     if hasattr(value, "item"):
         return _json_safe(value.item())
     return value
+
+
+def _policy_json(policy: StopPolicy | None) -> dict[str, object] | None:
+    if policy is None:
+        return None
+    values = {f.name: getattr(policy, f.name) for f in fields(policy)}
+    return {**values, "trailing": policy.trailing.value}
 
 
 def _print_json(payload: Mapping[str, object]) -> None:
@@ -168,6 +186,14 @@ def backtest(
     slippage_bps: SlippageOpt = 0.0,
     direction: DirectionOpt = DirectionName.long,
     fill: FillOpt = FillName.next_open,
+    atr_stop: AtrStopOpt = None,
+    stop_atr_period: StopAtrPeriodOpt = 14,
+    breakeven_r: BreakevenOpt = None,
+    trail: TrailOpt = TrailingKind.NONE,
+    trail_multiple: TrailMultipleOpt = 3.0,
+    trail_fraction: TrailFractionOpt = 0.05,
+    chandelier_period: ChandelierOpt = 22,
+    time_stop_bars: TimeStopOpt = None,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a self-contained HTML report here.")
     ] = None,
@@ -178,8 +204,23 @@ def backtest(
     Data: --data FILE.csv, or --symbol S --timeframe TF from the catalog, or --synthetic
     (generated, nothing stored; --symbol SYNTH falls back to it when the catalog lacks it).
 
+    Risk-engine stops (--atr-stop, --breakeven-r, --trail, --time-stop-bars) move each
+    position's stop exactly as a live session would.
+
     Example: tradegraph backtest sma_cross --synthetic --param fast=10 --param slow=50 --commission 0.001 --report report.html
+
+    Example: tradegraph backtest sma_cross --synthetic --atr-stop 2 --breakeven-r 1 --trail chandelier --time-stop-bars 50
     """
+    stop_policy = build_stop_policy(
+        atr_stop=atr_stop,
+        atr_period=stop_atr_period,
+        breakeven_r=breakeven_r,
+        trail=trail,
+        trail_multiple=trail_multiple,
+        trail_fraction=trail_fraction,
+        chandelier_period=chandelier_period,
+        time_stop_bars=time_stop_bars,
+    )
     params = parse_values(param or [])
     frame = load_frame(
         symbol=symbol,
@@ -194,13 +235,14 @@ def backtest(
         frame,
         strategy=strategy,
         params=params,
-        config=build_config(cash, commission, slippage_bps, direction, fill),
+        config=build_config(cash, commission, slippage_bps, direction, fill, stop_policy),
         report=report,
     )
     if as_json:
         _print_json(
             {
                 **job.summary(),
+                "stop_policy": _policy_json(stop_policy),
                 "strategy": strategy,
                 "params": job.params,
                 "symbol": frame.symbol,

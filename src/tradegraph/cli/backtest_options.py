@@ -15,6 +15,7 @@ from tradegraph.backtest import BacktestConfig, Direction, FillMode
 from tradegraph.backtest.optimize import OptimizeSettings, SearchMethod
 from tradegraph.data.catalog import Catalog
 from tradegraph.model.timeframe import Timeframe
+from tradegraph.risk.stops import StopPolicy, TrailingKind
 from tradegraph.services import backtest as service
 from tradegraph.services.backtest import DataRequest, MarketFrame
 from tradegraph.settings import get_settings
@@ -22,6 +23,7 @@ from tradegraph.settings import get_settings
 _DATA: Final = "Market data"
 _COSTS: Final = "Simulation"
 _SEARCH: Final = "Search"
+_STOPS: Final = "Risk-engine stops"
 
 
 class DirectionName(StrEnum):
@@ -112,6 +114,72 @@ FillOpt = Annotated[
         rich_help_panel=_COSTS,
     ),
 ]
+AtrStopOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--atr-stop",
+        help="Initial stop this many ATRs from the entry (turns on risk-engine stops).",
+        rich_help_panel=_STOPS,
+    ),
+]
+StopAtrPeriodOpt = Annotated[
+    int,
+    typer.Option(
+        "--stop-atr-period",
+        min=1,
+        help="ATR period of the risk-engine stops.",
+        rich_help_panel=_STOPS,
+    ),
+]
+BreakevenOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--breakeven-r",
+        help="Move the stop to the entry once the trade is this many R in profit.",
+        rich_help_panel=_STOPS,
+    ),
+]
+TrailOpt = Annotated[
+    TrailingKind,
+    typer.Option(
+        "--trail",
+        help="Trailing stop: none, atr (ATRs behind the best price), percent, or chandelier "
+        "(ATRs behind the lookback's extreme).",
+        rich_help_panel=_STOPS,
+    ),
+]
+TrailMultipleOpt = Annotated[
+    float,
+    typer.Option(
+        "--trail-multiple", help="ATRs behind for --trail atr/chandelier.", rich_help_panel=_STOPS
+    ),
+]
+TrailFractionOpt = Annotated[
+    float,
+    typer.Option(
+        "--trail-fraction",
+        help="Fraction behind the best price for --trail percent: 0.05 = 5%.",
+        rich_help_panel=_STOPS,
+    ),
+]
+ChandelierOpt = Annotated[
+    int,
+    typer.Option(
+        "--chandelier-period",
+        min=1,
+        help="Lookback of --trail chandelier.",
+        rich_help_panel=_STOPS,
+    ),
+]
+TimeStopOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--time-stop-bars",
+        min=1,
+        help="Exit a trade after this many bars (at the next fill, like an exit signal).",
+        rich_help_panel=_STOPS,
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
 RangeOpt = Annotated[
     list[str] | None,
@@ -173,8 +241,13 @@ MinTradesOpt = Annotated[
 ]
 
 
-def build_config(
-    cash: float, commission: float, slippage_bps: float, direction: DirectionName, fill: FillName
+def build_config(  # noqa: PLR0917 - the parsed options, in option order
+    cash: float,
+    commission: float,
+    slippage_bps: float,
+    direction: DirectionName,
+    fill: FillName,
+    stop_policy: StopPolicy | None = None,
 ) -> BacktestConfig:
     return BacktestConfig(
         cash=cash,
@@ -182,6 +255,41 @@ def build_config(
         slippage_bps=slippage_bps,
         direction=Direction[direction.value.upper()],
         fill=FillMode[fill.value.upper()],
+        stop_policy=stop_policy,
+    )
+
+
+def build_stop_policy(
+    *,
+    atr_stop: float | None,
+    atr_period: int,
+    breakeven_r: float | None,
+    trail: TrailingKind,
+    trail_multiple: float,
+    trail_fraction: float,
+    chandelier_period: int,
+    time_stop_bars: int | None,
+) -> StopPolicy | None:
+    """The risk-engine stop policy the options ask for; None when no stop option is given
+    (``--atr-stop`` defaults to 2 ATRs once any other stop option turns the policy on;
+    breakeven stays off unless ``--breakeven-r`` is given)."""
+    wanted = (
+        atr_stop is not None
+        or breakeven_r is not None
+        or trail is not TrailingKind.NONE
+        or time_stop_bars is not None
+    )
+    if not wanted:
+        return None
+    return StopPolicy(
+        atr_multiple=2.0 if atr_stop is None else atr_stop,
+        atr_period=atr_period,
+        breakeven_r=breakeven_r,
+        trailing=trail,
+        trail_multiple=trail_multiple,
+        trail_fraction=trail_fraction,
+        chandelier_period=chandelier_period,
+        max_bars=time_stop_bars,
     )
 
 
@@ -227,8 +335,11 @@ def build_settings(
 
 
 __all__ = [
+    "AtrStopOpt",
     "BarsOpt",
+    "BreakevenOpt",
     "CashOpt",
+    "ChandelierOpt",
     "CommissionOpt",
     "ConstraintOpt",
     "DataOpt",
@@ -245,14 +356,20 @@ __all__ = [
     "RangeOpt",
     "SeedOpt",
     "SlippageOpt",
+    "StopAtrPeriodOpt",
     "StrategyArg",
     "SymbolOpt",
     "SyntheticOpt",
+    "TimeStopOpt",
     "TimeframeOpt",
+    "TrailFractionOpt",
+    "TrailMultipleOpt",
+    "TrailOpt",
     "TrialsOpt",
     "VenueOpt",
     "WorkersOpt",
     "build_config",
     "build_settings",
+    "build_stop_policy",
     "load_frame",
 ]

@@ -5,7 +5,8 @@ SQLite units of work already hold the write lock from ``BEGIN IMMEDIATE``), so c
 appenders, in threads or processes, queue and extend one chain. UNIQUE constraints on
 ``seq`` and ``prev_hash`` are the backstop; a collision or lock failure is retried a
 bounded number of times. ``append_in`` joins the caller's unit of work, so a state change
-and its journal entry commit (or roll back) together.
+and its journal entry commit (or roll back) together; ``append_many_in`` does the same for
+a batch with one head read and write.
 
 ``verify`` re-walks the chain in ``seq`` order inside one read snapshot, in batches, and
 reports the first broken ``seq``: an edited entry (hash mismatch), a deleted one (gap), a
@@ -16,11 +17,11 @@ and a truncated tail (the head records more entries than exist).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
-from sqlalchemy import Connection, Row, select, update
+from sqlalchemy import Connection, Row, Table, bindparam, exists, insert, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
@@ -34,7 +35,6 @@ from tradegraph.model.audit import (
     AuditVerification,
     JSONObject,
     JSONValue,
-    audit_entry_hash,
     audit_entry_hash_from_text,
 )
 from tradegraph.model.tenant import DEFAULT_TENANT_ID, check_tenant_id
@@ -55,6 +55,22 @@ _COLUMNS = (
     AuditJournalRow.prev_hash,
     AuditJournalRow.hash,
 )
+
+# prebuilt statements of the append path (compiled once, cached)
+# the head, locked, and whether the entries' tenant is active: one round trip
+_LOCK_HEAD = (
+    select(
+        AuditHeadRow.seq,
+        AuditHeadRow.hash,
+        exists()
+        .where(TenantRow.id == bindparam("tenant_id"), TenantRow.deleted_at.is_(None))
+        .label("tenant_active"),
+    )
+    .where(AuditHeadRow.id == 1)
+    .with_for_update(of=AuditHeadRow)
+)
+_INSERT_ENTRY = insert(cast(Table, AuditJournalRow.__table__))
+_MOVE_HEAD = update(cast(Table, AuditHeadRow.__table__)).where(AuditHeadRow.id == 1)
 
 _JournalRow: TypeAlias = "Row[int, datetime, str, str, str, str, str, str]"
 
@@ -162,66 +178,86 @@ class AuditJournal:
         The entry commits with the caller's other changes. The journal head stays locked
         until that commit, so keep such units of work short.
         """
-        _check_text(kind, "kind", _KIND_LENGTH, "order.submitted")
+        return self.append_many_in(session, actor, [(kind, payload)], tenant_id)[0]
+
+    def append_many_in(
+        self,
+        session: Session,
+        actor: str,
+        entries: Sequence[tuple[str, Mapping[str, JSONValue]]],
+        tenant_id: str = DEFAULT_TENANT_ID,
+    ) -> list[AuditEntry]:
+        """Append ``(kind, payload)`` entries, in order, inside the caller's unit of work.
+
+        One head read and one head write for the whole batch, and one multi-row insert:
+        appending n entries costs about as much as hashing them. All or none commit.
+        """
         _check_text(actor, "actor", _ACTOR_LENGTH, "oms")
         check_tenant_id(tenant_id)
-        text, decoded = _encode_payload(payload)
-        tenant = session.get(TenantRow, tenant_id)
-        if tenant is None or tenant.deleted_at is not None:
-            raise NotFoundError(
-                f"Cannot journal for tenant {tenant_id!r}: no such (active) tenant.",
-                hint="Create the tenant first, or use the 'default' tenant.",
-            )
-        head = session.execute(
-            select(AuditHeadRow.seq, AuditHeadRow.hash)
-            .where(AuditHeadRow.id == 1)
-            .with_for_update()
-        ).one_or_none()
+        encoded = []
+        for kind, payload in entries:
+            _check_text(kind, "kind", _KIND_LENGTH, "order.submitted")
+            encoded.append((kind, *_encode_payload(payload)))
+        if not encoded:
+            return []
+        session.flush()  # pending ORM changes first, as an ORM query would autoflush them
+        connection = session.connection()
+        head = connection.execute(_LOCK_HEAD, {"tenant_id": tenant_id}).one_or_none()
         if head is None:
             raise IntegrityError(
                 "The audit_head row is missing, so the journal cannot be extended.",
                 hint="Run `tradegraph db upgrade`; if the database is migrated, it was "
                 "tampered with: run `tradegraph audit verify`.",
             )
-        seq, prev_hash = head.seq + 1, head.hash
+        if not head.tenant_active:
+            raise NotFoundError(
+                f"Cannot journal for tenant {tenant_id!r}: no such (active) tenant.",
+                hint="Create the tenant first, or use the 'default' tenant.",
+            )
+        seq, prev_hash = head.seq, head.hash
         time = self._clock.now()
-        digest = audit_entry_hash(
-            seq=seq,
-            time=time,
-            tenant_id=tenant_id,
-            kind=kind,
-            actor=actor,
-            payload=decoded,
-            prev_hash=prev_hash,
-        )
-        session.add(
-            AuditJournalRow(
+        rows: list[dict[str, object]] = []
+        appended: list[AuditEntry] = []
+        for kind, text, decoded in encoded:
+            seq += 1
+            # the stored text is canonical JSON of ``decoded``: same digest as audit_entry_hash
+            digest = audit_entry_hash_from_text(
                 seq=seq,
                 time=time,
                 tenant_id=tenant_id,
                 kind=kind,
                 actor=actor,
-                payload=text,
+                payload_json=text,
                 prev_hash=prev_hash,
-                hash=digest,
             )
-        )
-        session.flush()
-        session.execute(
-            update(AuditHeadRow)
-            .where(AuditHeadRow.id == 1)
-            .values(seq=seq, hash=digest, updated_at=time)
-        )
-        return AuditEntry(
-            seq=seq,
-            time=time,
-            tenant_id=tenant_id,
-            kind=kind,
-            actor=actor,
-            payload=decoded,
-            prev_hash=prev_hash,
-            hash=digest,
-        )
+            rows.append(
+                {
+                    "seq": seq,
+                    "time": time,
+                    "tenant_id": tenant_id,
+                    "kind": kind,
+                    "actor": actor,
+                    "payload": text,
+                    "prev_hash": prev_hash,
+                    "hash": digest,
+                }
+            )
+            appended.append(
+                AuditEntry(
+                    seq=seq,
+                    time=time,
+                    tenant_id=tenant_id,
+                    kind=kind,
+                    actor=actor,
+                    payload=decoded,
+                    prev_hash=prev_hash,
+                    hash=digest,
+                )
+            )
+            prev_hash = digest
+        connection.execute(_INSERT_ENTRY, rows)
+        connection.execute(_MOVE_HEAD, {"seq": seq, "hash": prev_hash, "updated_at": time})
+        return appended
 
     # -- reading ---------------------------------------------------------------------------
 

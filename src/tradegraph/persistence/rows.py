@@ -17,11 +17,25 @@ Rows never leave ``persistence``: repositories map them to ``tradegraph.model`` 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Double,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from tradegraph.persistence.columns import UTCDateTime
+from tradegraph.persistence.columns import ExactDecimal, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -34,6 +48,9 @@ NAMING_CONVENTION = {
 
 ID_LENGTH = 64
 ACTOR_LENGTH = 200
+INSTRUMENT_ID_LENGTH = 100
+VENUE_ID_LENGTH = 100
+"""Venue-assigned ids (venue order ids, trade ids) can be longer than ours."""
 
 # SQLite makes only ``INTEGER PRIMARY KEY`` an alias of the rowid (the fast path).
 SeqType = BigInteger().with_variant(Integer(), "sqlite")
@@ -141,13 +158,187 @@ class RiskGuardStateRow(AuditMixin, Base):
     state: Mapped[str] = mapped_column(Text())
 
 
+class OrderRow(AuditMixin, SoftDeleteMixin, Base):
+    """One order of the OMS (``tradegraph.execution.store.OrderRecord``): the outbox row.
+
+    ``id`` only orders rows by insertion; the key is (tenant, client_order_id).
+    ``version`` is the optimistic-concurrency counter. ``order_created_at`` and
+    ``order_updated_at`` are the order's own times; ``created_at``/``updated_at`` are the
+    row's (audit mixin).
+    """
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "client_order_id"),
+        Index(None, "tenant_id", "status"),
+        Index(None, "tenant_id", "strategy_id"),
+    )
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    # tenant_id as in TenantMixin, without its own index (the unique key leads with it)
+    tenant_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("tenants.id", ondelete="RESTRICT")
+    )
+    client_order_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    strategy_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    decision_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    leg: Mapped[str] = mapped_column(String(ID_LENGTH))
+    venue: Mapped[str] = mapped_column(String(ID_LENGTH))
+    group_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    oco_group: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    parent_id: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    replaces: Mapped[str | None] = mapped_column(String(ID_LENGTH))
+    send_attempts: Mapped[int] = mapped_column(Integer())
+    version: Mapped[int] = mapped_column(Integer())
+    instrument_id: Mapped[str] = mapped_column(String(INSTRUMENT_ID_LENGTH))
+    side: Mapped[str] = mapped_column(String(8))
+    order_type: Mapped[str] = mapped_column(String(16))
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal())
+    price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    stop_price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    time_in_force: Mapped[str] = mapped_column(String(8))
+    reduce_only: Mapped[bool] = mapped_column(Boolean())
+    status: Mapped[str] = mapped_column(String(20))
+    filled_quantity: Mapped[Decimal] = mapped_column(ExactDecimal())
+    average_fill_price: Mapped[Decimal | None] = mapped_column(ExactDecimal())
+    venue_order_id: Mapped[str | None] = mapped_column(String(VENUE_ID_LENGTH))
+    order_created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    order_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_reason: Mapped[str] = mapped_column(Text())
+
+
+class OrderFillRow(AuditMixin, Base):
+    """One execution (``tradegraph.model.Fill``) of an order. Fills are facts: never
+    updated or deleted. (tenant, venue, trade_id) is unique: the de-duplication key."""
+
+    __tablename__ = "order_fills"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "venue", "trade_id"),
+        Index(None, "tenant_id", "client_order_id"),
+        Index(None, "tenant_id", "venue", "instrument_id", "time"),
+    )
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("tenants.id", ondelete="RESTRICT")
+    )
+    venue: Mapped[str] = mapped_column(String(ID_LENGTH))
+    trade_id: Mapped[str] = mapped_column(String(VENUE_ID_LENGTH))
+    client_order_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    instrument_id: Mapped[str] = mapped_column(String(INSTRUMENT_ID_LENGTH))
+    side: Mapped[str] = mapped_column(String(8))
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal())
+    price: Mapped[Decimal] = mapped_column(ExactDecimal())
+    fee: Mapped[Decimal] = mapped_column(ExactDecimal())
+    fee_currency: Mapped[str] = mapped_column(String(32))
+    liquidity: Mapped[str] = mapped_column(String(8))
+    time: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SessionRow(AuditMixin, SoftDeleteMixin, Base):
+    """One paper/live session (``tradegraph.orchestrator.sessions``): its spec as
+    canonical JSON (``spec``, with a few fields copied out for listing) and its state.
+
+    Key (tenant, session_id). ``version`` is the optimistic-concurrency counter;
+    ``cursor_at`` is the open time of the last fully processed bar.
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (
+        Index(None, "tenant_id", "status"),
+        Index(None, "tenant_id", "strategy_id"),
+    )
+
+    # tenant_id as in TenantMixin, but part of the primary key (tenant, session)
+    tenant_id: Mapped[str] = mapped_column(
+        String(ID_LENGTH), ForeignKey("tenants.id", ondelete="RESTRICT"), primary_key=True
+    )
+    session_id: Mapped[str] = mapped_column(String(ID_LENGTH), primary_key=True)
+    strategy_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    workflow: Mapped[str] = mapped_column(String(500))
+    instrument_id: Mapped[str] = mapped_column(String(INSTRUMENT_ID_LENGTH))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    feed: Mapped[str] = mapped_column(String(16))
+    spec: Mapped[str] = mapped_column(Text())
+    spec_created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    cursor_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    bars_processed: Mapped[int] = mapped_column(Integer())
+    last_error: Mapped[str | None] = mapped_column(Text())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    owner: Mapped[str | None] = mapped_column(String(ACTOR_LENGTH))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer())
+
+
+class SessionDecisionRow(AuditMixin, Base):
+    """One step's decision of a session, with its inputs and outcome (JSON text).
+    Facts: never updated or deleted. One per (session, bar)."""
+
+    __tablename__ = "session_decisions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "session_id"],
+            ["sessions.tenant_id", "sessions.session_id"],
+            ondelete="RESTRICT",
+        ),
+        UniqueConstraint("tenant_id", "session_id", "bar_time"),
+        UniqueConstraint("tenant_id", "decision_id"),
+    )
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    session_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    decision_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    bar_time: Mapped[datetime] = mapped_column(UTCDateTime())
+    direction: Mapped[str] = mapped_column(String(8))
+    exit_signal: Mapped[bool] = mapped_column(Boolean())
+    entry: Mapped[float | None] = mapped_column(Double())
+    stop: Mapped[float | None] = mapped_column(Double())
+    target: Mapped[float | None] = mapped_column(Double())
+    confidence: Mapped[float] = mapped_column(Double())
+    reasoning: Mapped[str] = mapped_column(Text())
+    inputs: Mapped[str] = mapped_column(Text())
+    outcome: Mapped[str] = mapped_column(Text())
+    order_ids: Mapped[str] = mapped_column(Text())
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EquitySnapshotRow(AuditMixin, Base):
+    """A session's equity at one bar (exact decimals). Facts; one per (session, time)."""
+
+    __tablename__ = "equity_snapshots"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "session_id"],
+            ["sessions.tenant_id", "sessions.session_id"],
+            ondelete="RESTRICT",
+        ),
+        UniqueConstraint("tenant_id", "session_id", "time"),
+    )
+
+    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    session_id: Mapped[str] = mapped_column(String(ID_LENGTH))
+    time: Mapped[datetime] = mapped_column(UTCDateTime())
+    equity: Mapped[Decimal] = mapped_column(ExactDecimal())
+    cash: Mapped[Decimal] = mapped_column(ExactDecimal())
+    position_value: Mapped[Decimal] = mapped_column(ExactDecimal())
+    drawdown: Mapped[Decimal] = mapped_column(ExactDecimal())
+
+
 __all__ = [
     "NAMING_CONVENTION",
     "AuditHeadRow",
     "AuditJournalRow",
     "AuditMixin",
     "Base",
+    "EquitySnapshotRow",
+    "OrderFillRow",
+    "OrderRow",
     "RiskGuardStateRow",
+    "SessionDecisionRow",
+    "SessionRow",
     "SoftDeleteMixin",
     "TenantMixin",
     "TenantOwnedMixin",

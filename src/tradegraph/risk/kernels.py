@@ -44,6 +44,15 @@ def atr_stop(entry: float, atr: float, multiple: float, sign: int) -> float:
 
 
 @kernel
+def initial_stop(entry: float, atr: float, multiple: float, other: float, sign: int) -> float:
+    """A stop policy's initial stop: ``multiple`` ATRs beyond the entry, tightened with
+    ``other`` (an explicit stop; NaN: none). Without a positive ATR only ``other`` counts."""
+    if not atr > 0.0:
+        return other
+    return tighten(other, atr_stop(entry, atr, multiple, sign), sign)
+
+
+@kernel
 def percent_stop(entry: float, fraction: float, sign: int) -> float:
     """Initial stop ``fraction`` of the entry price away (below for a long)."""
     return entry * (1.0 - sign * fraction)
@@ -217,6 +226,7 @@ __all__ = [
     "breakeven_stop",
     "chandelier_stop",
     "guard_mode",
+    "initial_stop",
     "next_stop",
     "percent_stop",
     "percent_trailing_stop",

@@ -67,6 +67,8 @@ class StopPolicy:
 
     atr_multiple: float = 2.0
     """Initial stop distance in ATRs."""
+    atr_period: int = 14
+    """Period of the (Wilder) ATR the caller computes for the initial stop and trailing."""
     breakeven_r: float | None = 1.0
     """Move the stop to breakeven once the trade has been this many R in profit."""
     breakeven_offset_r: float = 0.0
@@ -94,7 +96,7 @@ class StopPolicy:
                 f"trail_fraction must be in (0, 1), got {self.trail_fraction}.",
                 hint="0.05 trails 5 % behind the best price.",
             )
-        for name in ("chandelier_period", "max_bars"):
+        for name in ("atr_period", "chandelier_period", "max_bars"):
             value = getattr(self, name)
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 1
@@ -157,6 +159,26 @@ def atr_stop(direction: Direction, entry: float, atr: float, multiple: float) ->
             _finite("entry", entry),
             _finite("atr", atr),
             _finite("multiple", multiple),
+            _sign(direction),
+        )
+    )
+
+
+def initial_stop(
+    policy: StopPolicy, direction: Direction, entry: float, atr: float, other: float = math.nan
+) -> float:
+    """The stop a new position opens with under ``policy``: ``atr_multiple`` ATRs from
+    ``entry``, tightened with ``other`` (an explicit stop, e.g. the strategy's; NaN: none),
+    so the more protective one wins. NaN when neither exists (no ATR yet, no other stop).
+
+    ``atr`` is the ATR known when the entry fills: the previous bar's for a fill at the
+    open or inside a bar, the bar's own for a fill at its close."""
+    return float(
+        kernels.initial_stop(
+            _finite("entry", entry),
+            float(atr),
+            float(policy.atr_multiple),
+            float(other),
             _sign(direction),
         )
     )
@@ -276,6 +298,7 @@ __all__ = [
     "atr_trailing_stop",
     "breakeven_stop",
     "chandelier_stop",
+    "initial_stop",
     "on_bar",
     "percent_stop",
     "percent_trailing_stop",

@@ -3,8 +3,8 @@
 ``FakeExchangeServer`` is the generic part: a ``ThreadingHTTPServer`` in a daemon thread on
 a free port, a route table (``route(method, path, handler)``), a request log and fault
 injection (HTTP 429 with ``Retry-After``, 5xx, a connection cut in the middle of a
-response, a slow answer, and an optional minimum interval between requests that answers
-429 when a client goes faster).
+response, a slow answer, an error answer sent *after* the handler ran, and an optional
+minimum interval between requests that answers 429 when a client goes faster).
 
 ``FakeBinance`` adds Binance spot market-data endpoints (``/api/v3/ping``, ``/time``,
 ``/exchangeInfo``, ``/klines``) with the real response shapes, serving bars from contract
@@ -66,6 +66,8 @@ class FaultKind(StrEnum):
     STATUS = "status"
     CUT = "cut"
     DELAY = "delay"
+    AFTER = "after"
+    """Run the handler (the request takes effect), then answer with the fault's status/body."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,11 @@ class Fault:
         """Answer normally after ``seconds``."""
         return cls(FaultKind.DELAY, delay=seconds)
 
+    @classmethod
+    def after(cls, status: int = 503, body: bytes = b"Service Unavailable") -> Fault:
+        """Let the request take effect, then answer ``status`` with ``body`` instead."""
+        return cls(FaultKind.AFTER, status, body)
+
 
 @dataclass(frozen=True, slots=True)
 class RecordedRequest:
@@ -112,6 +119,7 @@ class RecordedRequest:
     fault: FaultKind | None
     at: float = field(default=0.0)
     """``time.monotonic()`` when the request arrived."""
+    body: bytes = b""
 
 
 class _Faults:
@@ -242,6 +250,7 @@ class FakeExchangeServer:
             status,
             fault.kind if fault else None,
             time.monotonic(),
+            request.body,
         )
         with self._lock:
             self._log.append(entry)
@@ -251,6 +260,7 @@ class FakeExchangeServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
 
             def log_message(self, format: str, *args: Any) -> None:
                 """Silence the default stderr access log."""
@@ -275,6 +285,14 @@ class FakeExchangeServer:
                     if fault is not None and fault.kind is FaultKind.DELAY:
                         time.sleep(fault.delay)
                     response = server._answer(handler, request)
+                    if fault is not None and fault.kind is FaultKind.AFTER:
+                        response = FakeResponse(
+                            fault.status,
+                            fault.body,
+                            (("Content-Type", "application/json;charset=UTF-8"),)
+                            if fault.body.startswith(b"{")
+                            else (),
+                        )
                 server._record(request, response.status, fault)
                 self._send(response, cut=fault is not None and fault.kind is FaultKind.CUT)
 
@@ -338,6 +356,9 @@ class FakeBinance(FakeExchangeServer):
         super().__init__(host=host, port=port)
         self.clock: Clock = clock or LiveClock()
         self._markets: dict[str, tuple[str, str]] = {}
+        self.symbol_overrides: dict[str, dict[str, object]] = {}
+        """Fields merged over a market's default ``exchangeInfo`` entry, by market id
+        (e.g. ``filters`` and ``orderTypes``; used by ``fake_binance_orders``)."""
         self._series: dict[tuple[str, str], _Series] = {}
         self.route("GET", "/api/v3/ping", lambda _r: FakeResponse.json({}))
         self.route("GET", "/api/v3/time", self._time)
@@ -379,8 +400,10 @@ class FakeBinance(FakeExchangeServer):
     def _exchange_info(self, _request: FakeRequest) -> FakeResponse:
         with self._lock:
             markets = dict(self._markets)
+            overrides = dict(self.symbol_overrides)
         symbols = [
-            _symbol_info(market_id, base, quote) for market_id, (base, quote) in markets.items()
+            {**_symbol_info(market_id, base, quote), **overrides.get(market_id, {})}
+            for market_id, (base, quote) in markets.items()
         ]
         payload = {
             "timezone": "UTC",

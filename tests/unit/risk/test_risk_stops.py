@@ -45,6 +45,20 @@ def test_initial_stops() -> None:
         atr_stop(LONG, 100.0, math.nan, 2.0)
 
 
+def test_policy_initial_stop_keeps_the_most_protective() -> None:
+    policy = StopPolicy(atr_multiple=2.0)
+    assert stops.initial_stop(policy, LONG, 100.0, 2.5) == 95.0
+    assert stops.initial_stop(policy, LONG, 100.0, 2.5, other=97.0) == 97.0  # tighter wins
+    assert stops.initial_stop(policy, LONG, 100.0, 2.5, other=90.0) == 95.0
+    assert stops.initial_stop(policy, SHORT, 100.0, 2.5, other=103.0) == 103.0
+    assert stops.initial_stop(policy, SHORT, 100.0, 2.5, other=110.0) == 105.0
+    # no usable ATR (warm-up, or a market that never moved): only the other stop counts
+    assert stops.initial_stop(policy, LONG, 100.0, math.nan, other=97.0) == 97.0
+    assert stops.initial_stop(policy, LONG, 100.0, 0.0, other=97.0) == 97.0
+    assert math.isnan(stops.initial_stop(policy, LONG, 100.0, math.nan))
+    assert k.initial_stop(100.0, 2.5, 2.0, math.nan, 1) == 95.0  # the compiled twin
+
+
 def test_breakeven_after_one_r() -> None:
     state = StopState.open(LONG, 100.0, 95.0)  # R = 5
     assert stops.breakeven_stop(StopState(LONG, 100.0, 95.0, 95.0, 104.99)) == 95.0
