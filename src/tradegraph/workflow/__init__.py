@@ -40,7 +40,13 @@ Boundary: imports core, model, data, indicators, patterns and ai; the only packa
 that imports langgraph (with ai). Never backtest or services (same or higher layer):
 :meth:`BatchResult.intents` returns plain arrays that ``services`` turns into a
 backtest's ``Intents``.
+
+``stepgraph`` (and with it langgraph, ~1 s of imports) loads on first use of its names,
+so commands and processes that never build a LangGraph graph don't pay for it.
 """
+
+import importlib
+from typing import TYPE_CHECKING
 
 from tradegraph.workflow.batch import BatchPlan, BatchResult, EvalCache, IntentArrays, compile_batch
 from tradegraph.workflow.graph import Condition, PortRef, ResolvedGraph, ResolvedNode
@@ -70,10 +76,26 @@ from tradegraph.workflow.spec import (
     workflow_json_schema,
 )
 from tradegraph.workflow.step import StepEngine
-from tradegraph.workflow.stepgraph import StepGraph, StepState, compile_graph, sqlite_checkpointer
 from tradegraph.workflow.templates import list_templates, load_template, template_names
 from tradegraph.workflow.validation import Analysis, analyze, resolve, validate
 from tradegraph.workflow.values import Bars, Decision, DecisionSeries
+
+if TYPE_CHECKING:
+    from tradegraph.workflow.stepgraph import (
+        StepGraph,
+        StepState,
+        compile_graph,
+        sqlite_checkpointer,
+    )
+
+_LAZY = frozenset({"StepGraph", "StepState", "compile_graph", "sqlite_checkpointer"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return getattr(importlib.import_module("tradegraph.workflow.stepgraph"), name)
+    raise AttributeError(f"module 'tradegraph.workflow' has no attribute {name!r}")
+
 
 __all__ = [
     "Analysis",
