@@ -156,8 +156,11 @@ class ExecutionClient(Protocol):
     def capabilities(self) -> Capabilities: ...
 
     def submit(self, request: OrderRequest) -> VenueOrder:
-        """Place an order. A venue that sees a client id it already has open answers with
-        that order's snapshot or a REJECTED snapshot (duplicate), never a second order."""
+        """Place an order. A client id that names a working order makes no second order:
+        the answer is that working order's snapshot (never a REJECTED that the caller
+        could mistake for its own order's fate). Once the order is terminal, venues may
+        accept the id again (Binance does), which is why the OMS queries before any
+        re-send."""
         ...
 
     def cancel(self, client_order_id: str, instrument_id: str) -> VenueOrder:

@@ -275,8 +275,9 @@ class ExecutionClientContract:
     ) -> None:
         request, placed = self._rests(client, instrument, market)
         answer = client.submit(request)
-        assert (
-            answer.venue_order_id == placed.venue_order_id or answer.status is OrderStatus.REJECTED
+        assert (answer.venue_order_id, answer.status) == (
+            placed.venue_order_id,
+            OrderStatus.ACCEPTED,
         )
         mine = [
             o

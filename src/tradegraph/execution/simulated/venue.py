@@ -17,9 +17,10 @@ venue learns it from the next bar or quote. Event times are the venue clock's ``
 when the venue processes them, so ``fills(since=last poll)`` never misses a fill.
 
 Rejections are REJECTED snapshots (see ``checks``). A client order id that names a
-working order is rejected as a duplicate, like Binance's "Duplicate order sent": the
-answer is a REJECTED snapshot with an empty ``venue_order_id`` that is not stored (no
-second order; ``query_order`` still returns the working one). Once that order is
+working order makes no second order (Binance answers "Duplicate order sent"): the answer
+is the working order's own snapshot, as the port requires, so an OMS that re-submits
+after a lost answer sees its order rather than a rejection it might wrongly apply to
+it. Once that order is
 terminal the id may be reused for a new order, as on Binance. ``modify`` cancels and
 places a new order (``Capabilities.native_modify`` is False) for the old order's
 remaining quantity unless told otherwise; ``price`` moves the limit (the stop of a plain
@@ -373,21 +374,9 @@ class SimulatedVenue:
         return self._state.orders[voi].snapshot()
 
     def _duplicate(self, request: OrderRequest, existing: SimOrder) -> VenueOrder:
-        """The answer to a client id that names a working order (nothing is stored)."""
-        return VenueOrder(
-            client_order_id=request.client_order_id,
-            venue_order_id="",
-            instrument_id=request.instrument_id,
-            side=request.side,
-            order_type=request.order_type,
-            quantity=request.quantity,
-            status=OrderStatus.REJECTED,
-            updated_at=self._clock.now(),
-            price=request.price,
-            stop_price=request.stop_price,
-            reason=f"duplicate client order id: order {existing.venue_order_id} with this id "
-            "is still working",
-        )
+        """The answer to a client id that names a working order: that order, unchanged."""
+        del request
+        return existing.snapshot()
 
     def _fills_at_close(self, order: SimOrder) -> bool:
         """CLOSE mode: a market order with no latency trades the close of the bar that
