@@ -4,8 +4,11 @@ ATR and percent initial stops, breakeven after +``breakeven_r`` R, trailing (ATR
 chandelier) and a time stop. The backtest kernel calls the same compiled functions with
 ``StopPolicy.kernel_args()``, so both paths move stops identically.
 
-Per-bar order (no look-ahead): during bar t test ``stop_triggered`` with the stop set at
-the close of t-1; at the close of t call ``on_bar`` to get the stop for t+1.
+Per-bar order (no look-ahead): at the fill, ``initial_stop`` (with the ATR known then)
+and ``StopState.open``; during bar t test ``stop_triggered`` with the stop set at the
+close of t-1; at the close of t call ``on_bar`` to get the stop for t+1, then
+``time_stop``. ``BacktestConfig.stop_policy`` runs exactly this sequence in the backtest
+kernel (parity: ``tests/unit/backtest/test_bt_stop_parity.py``).
 """
 
 from __future__ import annotations
