@@ -1,25 +1,28 @@
 """Database-backed ``OrderStore``: the orders table is the OMS outbox (SQLite or PostgreSQL).
 
-Every call is one unit of work. ``add`` inserts the new records and journals them;
-``update`` checks every version and trade id first (raising before anything is written),
-then writes the new states with one ``UPDATE ... WHERE version = :v`` per record (an
-executemany; the affected row count is the backstop against a concurrent writer), inserts
-the fills and appends the journal entries, all in the same transaction. Batches use bulk
-statements and ``AuditJournal.append_many_in`` (one head read and write), so many orders
-per call cost little more than one. Rows never leave this module: callers get
-``OrderRecord`` and ``Fill`` values. Lock conflicts, deadlocks and unique-key races with a
-concurrent writer are retried (``Database.run``); the retry re-checks and raises cleanly.
+Every call is one unit of work. ``add`` inserts the records whose client ids are new and
+journals them. ``update`` refuses already-stored trade ids first, then writes the new
+states with one ``UPDATE ... WHERE version = :v`` per record (one executemany, rows taken
+in client-id order so concurrent writers cannot deadlock), inserts the fills and appends
+the journal entries, all in the same transaction. If the UPDATE matched fewer rows than
+records (a stale version, a missing order, a concurrent writer), the transaction is
+rolled back and the reason is read back and raised (``StaleStateError`` or
+``NotFoundError``): nothing is written. Batches use bulk statements and
+``AuditJournal.append_many_in`` (one head read and write), so a call with many orders
+costs little more than one. Rows never leave ``persistence`` (``order_mapping`` turns them
+into ``OrderRecord`` and ``Fill`` values). Lock conflicts, deadlocks and unique-key races
+with a concurrent writer are retried (``Database.run``); the retry re-checks and raises
+cleanly.
 """
-
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeAlias, TypeVar, cast
+from typing import TypeVar, cast
 
-from sqlalchemy import BindParameter, Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import BindParameter, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tradegraph.core.clock import Clock
@@ -32,9 +35,9 @@ from tradegraph.core.errors import (
 )
 from tradegraph.execution.store import OrderRecord, OrderUpdate
 from tradegraph.model.audit import JSONValue
-from tradegraph.model.enums import Liquidity, OrderType, Side, TimeInForce
+from tradegraph.model.enums import Side
 from tradegraph.model.fill import Fill
-from tradegraph.model.order import Order, OrderStatus
+from tradegraph.model.order import OrderStatus
 from tradegraph.model.tenant import DEFAULT_TENANT_ID, check_tenant_id
 from tradegraph.persistence.audit import AuditJournal
 from tradegraph.persistence.database import Database
@@ -45,56 +48,22 @@ from tradegraph.persistence.order_journal import (
     created_entry,
     update_entries,
 )
+from tradegraph.persistence.order_mapping import (
+    FILL_COLUMNS,
+    ORDER_COLUMNS,
+    fill_from_row,
+    fill_values,
+    order_values,
+    record_from_row,
+)
 from tradegraph.persistence.rows import OrderFillRow, OrderRow
 
 T = TypeVar("T")
 
-_AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 _ORDERS = cast(Table, OrderRow.__table__)
 _FILLS = cast(Table, OrderFillRow.__table__)
 _CHUNK = 500  # ids per IN (...) list: far below every backend's parameter limit
 _MAX_LIMIT = 100_000
-
-_ORDER_COLUMNS = (
-    OrderRow.client_order_id,
-    OrderRow.strategy_id,
-    OrderRow.decision_id,
-    OrderRow.leg,
-    OrderRow.venue,
-    OrderRow.group_id,
-    OrderRow.oco_group,
-    OrderRow.parent_id,
-    OrderRow.replaces,
-    OrderRow.send_attempts,
-    OrderRow.version,
-    OrderRow.instrument_id,
-    OrderRow.side,
-    OrderRow.order_type,
-    OrderRow.quantity,
-    OrderRow.price,
-    OrderRow.stop_price,
-    OrderRow.time_in_force,
-    OrderRow.reduce_only,
-    OrderRow.status,
-    OrderRow.filled_quantity,
-    OrderRow.average_fill_price,
-    OrderRow.venue_order_id,
-    OrderRow.order_created_at,
-    OrderRow.order_updated_at,
-    OrderRow.last_reason,
-)
-_FILL_COLUMNS = (
-    OrderFillRow.trade_id,
-    OrderFillRow.client_order_id,
-    OrderFillRow.instrument_id,
-    OrderFillRow.side,
-    OrderFillRow.quantity,
-    OrderFillRow.price,
-    OrderFillRow.time,
-    OrderFillRow.fee,
-    OrderFillRow.fee_currency,
-    OrderFillRow.liquidity,
-)
 
 # one version-checked UPDATE, executed once per record (executemany); the SET clause is
 # every other key of the parameters (all order columns but the key, and updated_at)
@@ -114,7 +83,7 @@ _EXISTING_IDS = select(OrderRow.client_order_id, OrderRow.deleted_at).where(
     OrderRow.tenant_id == _TENANT, OrderRow.client_order_id.in_(_IDS)
 )
 # full rows of some live orders
-_LIVE_ORDERS = select(*_ORDER_COLUMNS).where(
+_LIVE_ORDERS = select(*ORDER_COLUMNS).where(
     OrderRow.tenant_id == _TENANT,
     OrderRow.client_order_id.in_(_IDS),
     OrderRow.deleted_at.is_(None),
@@ -136,91 +105,6 @@ _INSERT_FILLS = insert(_FILLS)
 def _chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
-
-
-def _order_values(record: OrderRecord, *, key: bool = True) -> dict[str, Any]:
-    """Column values of ``record``; without the client order id when ``key`` is False."""
-    order = record.order
-    values = {
-        "strategy_id": record.strategy_id,
-        "decision_id": record.decision_id,
-        "leg": record.leg,
-        "venue": record.venue,
-        "group_id": record.group_id,
-        "oco_group": record.oco_group,
-        "parent_id": record.parent_id,
-        "replaces": record.replaces,
-        "send_attempts": record.send_attempts,
-        "version": record.version,
-        "instrument_id": order.instrument_id,
-        "side": order.side.value,
-        "order_type": order.order_type.value,
-        "quantity": order.quantity,
-        "price": order.price,
-        "stop_price": order.stop_price,
-        "time_in_force": order.time_in_force.value,
-        "reduce_only": order.reduce_only,
-        "status": order.status.value,
-        "filled_quantity": order.filled_quantity,
-        "average_fill_price": order.average_fill_price,
-        "venue_order_id": order.venue_order_id,
-        "order_created_at": order.created_at,
-        "order_updated_at": order.updated_at,
-        "last_reason": order.last_reason,
-    }
-    if key:
-        values["client_order_id"] = order.client_order_id
-    return values
-
-
-def _record(tenant_id: str, row: _AnyRow) -> OrderRecord:
-    order = Order(
-        client_order_id=row.client_order_id,
-        instrument_id=row.instrument_id,
-        side=Side(row.side),
-        order_type=OrderType(row.order_type),
-        quantity=row.quantity,
-        created_at=row.order_created_at,
-        price=row.price,
-        stop_price=row.stop_price,
-        time_in_force=TimeInForce(row.time_in_force),
-        reduce_only=bool(row.reduce_only),
-        status=OrderStatus(row.status),
-        filled_quantity=row.filled_quantity,
-        average_fill_price=row.average_fill_price,
-        venue_order_id=row.venue_order_id,
-        updated_at=row.order_updated_at,
-        last_reason=row.last_reason,
-    )
-    return OrderRecord(
-        order=order,
-        tenant_id=tenant_id,
-        strategy_id=row.strategy_id,
-        decision_id=row.decision_id,
-        leg=row.leg,
-        venue=row.venue,
-        group_id=row.group_id,
-        oco_group=row.oco_group,
-        parent_id=row.parent_id,
-        replaces=row.replaces,
-        send_attempts=row.send_attempts,
-        version=row.version,
-    )
-
-
-def _fill(row: _AnyRow) -> Fill:
-    return Fill(
-        trade_id=row.trade_id,
-        client_order_id=row.client_order_id,
-        instrument_id=row.instrument_id,
-        side=Side(row.side),
-        quantity=row.quantity,
-        price=row.price,
-        time=row.time,
-        fee=row.fee,
-        fee_currency=row.fee_currency,
-        liquidity=Liquidity(row.liquidity),
-    )
 
 
 class _VersionMismatch(Exception):  # noqa: N818 - internal signal, never escapes
@@ -294,7 +178,7 @@ class SqlOrderStore:
                 "created_by": self._actor,
             }
             connection.execute(
-                _INSERT_ORDERS, [{**_order_values(r), **row_audit} for r in fresh.values()]
+                _INSERT_ORDERS, [{**order_values(r), **row_audit} for r in fresh.values()]
             )
             self._journal.append_many_in(
                 session,
@@ -312,7 +196,7 @@ class SqlOrderStore:
             for row in connection.execute(
                 _LIVE_ORDERS, {"tenant_id": self._tenant_id, "ids": chunk}
             ):
-                found[row.client_order_id] = _record(self._tenant_id, row)
+                found[row.client_order_id] = record_from_row(self._tenant_id, row)
         return found
 
     # -- update ------------------------------------------------------------------------------
@@ -333,7 +217,7 @@ class SqlOrderStore:
         now = self._clock.now()
         params = [
             {
-                **_order_values(record, key=False),
+                **order_values(record, key=False),
                 "updated_at": now,
                 "b_tenant": self._tenant_id,
                 "b_client_order_id": record.client_order_id,
@@ -348,23 +232,7 @@ class SqlOrderStore:
         if result.rowcount != len(params):
             raise _VersionMismatch  # rolls the unit of work back
         fill_rows = [
-            {
-                "tenant_id": self._tenant_id,
-                "venue": update_.record.venue,
-                "trade_id": fill.trade_id,
-                "client_order_id": fill.client_order_id,
-                "instrument_id": fill.instrument_id,
-                "side": fill.side.value,
-                "quantity": fill.quantity,
-                "price": fill.price,
-                "fee": fill.fee,
-                "fee_currency": fill.fee_currency,
-                "liquidity": fill.liquidity.value,
-                "time": fill.time,
-                "created_at": now,
-                "updated_at": now,
-                "created_by": self._actor,
-            }
+            fill_values(fill, self._tenant_id, update_.record.venue, now, self._actor)
             for update_ in updates
             for fill in update_.fills
         ]
@@ -465,7 +333,7 @@ class SqlOrderStore:
                 f"limit must be between 1 and {_MAX_LIMIT}, got {limit}.",
                 hint="Narrow the query with statuses/strategy_id/instrument_id.",
             )
-        query = select(*_ORDER_COLUMNS).where(
+        query = select(*ORDER_COLUMNS).where(
             OrderRow.tenant_id == self._tenant_id, OrderRow.deleted_at.is_(None)
         )
         if statuses is not None:
@@ -479,19 +347,19 @@ class SqlOrderStore:
             query = query.where(OrderRow.instrument_id == instrument_id)
         query = query.order_by(OrderRow.order_created_at, OrderRow.id).limit(limit)
         with self._database.session(read_only=True) as session:
-            return [_record(self._tenant_id, row) for row in session.execute(query)]
+            return [record_from_row(self._tenant_id, row) for row in session.execute(query)]
 
     def fills(
         self, *, client_order_id: str | None = None, instrument_id: str | None = None
     ) -> list[Fill]:
-        query = select(*_FILL_COLUMNS).where(OrderFillRow.tenant_id == self._tenant_id)
+        query = select(*FILL_COLUMNS).where(OrderFillRow.tenant_id == self._tenant_id)
         if client_order_id is not None:
             query = query.where(OrderFillRow.client_order_id == client_order_id)
         if instrument_id is not None:
             query = query.where(OrderFillRow.instrument_id == instrument_id)
         query = query.order_by(OrderFillRow.time, OrderFillRow.id)
         with self._database.session(read_only=True) as session:
-            return [_fill(row) for row in session.execute(query)]
+            return [fill_from_row(row) for row in session.execute(query)]
 
     def known_trade_ids(self, venue: str, trade_ids: Collection[str]) -> set[str]:
         wanted = list(dict.fromkeys(trade_ids))

@@ -43,6 +43,8 @@ from tradegraph.persistence.order_journal import (
 )
 from tradegraph.testing.risk import T0
 
+_MAX_LIMIT = 100_000  # as SqlOrderStore
+
 # --- the fake store -------------------------------------------------------------------------
 
 
@@ -209,8 +211,11 @@ class InMemoryOrderStore:
         instrument_id: str | None = None,
         limit: int = 1000,
     ) -> list[OrderRecord]:
-        if limit < 1:
-            raise ValidationError(f"limit must be >= 1, got {limit}.", hint="Use e.g. 1000.")
+        if not 1 <= limit <= _MAX_LIMIT:
+            raise ValidationError(
+                f"limit must be between 1 and {_MAX_LIMIT}, got {limit}.",
+                hint="Narrow the query with statuses/strategy_id/instrument_id.",
+            )
         wanted = None if statuses is None else frozenset(statuses)
         with self._backend.lock:
             rows = [v for (t, _), v in self._backend.orders.items() if t == self._tenant_id]

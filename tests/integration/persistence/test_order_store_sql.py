@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tradegraph.bootstrap.execution import order_store
 from tradegraph.core.clock import TestClock
 from tradegraph.core.errors import NotFoundError, StaleStateError, ValidationError
 from tradegraph.execution.store import OrderStore, OrderUpdate
@@ -214,3 +215,10 @@ def test_an_update_without_events_is_journalled_with_its_note(
     store.update([OrderUpdate(replace(record, send_attempts=1), note="probe")])
     last = journal.entries()[-1]
     assert (last.kind, last.actor, last.payload["note"]) == ("order.updated", "oms", "probe")
+
+
+def test_bootstrap_wires_a_journalled_store(migrated: Database, clock: TestClock) -> None:
+    store = order_store(migrated, clock)
+    assert store.tenant_id == "default"
+    store.add([make_record()])
+    assert [e.kind for e in AuditJournal(migrated, clock).entries()] == ["order.created"]
