@@ -12,7 +12,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 CONSTRAINTS := constraints.txt
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint typecheck contracts unit integration bench fmt clean lock
+.PHONY: demo test lint typecheck contracts unit integration chaos bench fmt clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,18 @@ $(STAMP_DEV): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 
 DEMO_REPORT := .tradegraph/reports/demo-backtest.html
 
+DEMO_SESSION := demo-$(shell date +%Y%m%d-%H%M%S)
+
 demo: $(STAMP_RUN)
 	$(BIN)/tradegraph info
 	$(BIN)/tradegraph backtest sma_cross --synthetic --bars 20000 --timeframe 1h \
 		--param fast=10 --param slow=50 --commission 0.001 --report $(DEMO_REPORT)
+	@# a short paper session (replayed bars, risk-engine sizing), then what it traded
+	$(BIN)/tradegraph paper start sma_cross --symbol BTC/USDT --timeframe 1h --synthetic \
+		--bars 500 --speed inf --param fast=10 --param slow=50 --commission 0.001 \
+		--session-id $(DEMO_SESSION) --quiet
+	$(BIN)/tradegraph trades --session $(DEMO_SESSION)
+	$(BIN)/tradegraph audit verify
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests benchmarks
@@ -52,6 +60,10 @@ integration: $(STAMP_DEV)
 test: lint typecheck contracts
 	bash scripts/ensure-postgres.sh
 	$(BIN)/pytest -q
+
+chaos: $(STAMP_DEV)  ## the full kill -9 crash matrix: 1,000 submissions on SQLite and PostgreSQL
+	bash scripts/ensure-postgres.sh
+	CHAOS_INTENTS=1000 $(BIN)/pytest tests/integration/execution/test_chaos_crash_matrix.py -q
 
 $(VENV)/.installed-bench: $(STAMP_DEV)
 	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e '.[dev,bench]'

@@ -39,8 +39,9 @@ from tradegraph.data.catalog import Catalog
 from tradegraph.data.contract import times_ns
 from tradegraph.execution.oms import OrderManager
 from tradegraph.execution.simulated import SimulatedVenue
-from tradegraph.orchestrator.sessions.assembly import paper_parts
+from tradegraph.orchestrator.sessions.assembly import account_parts
 from tradegraph.orchestrator.sessions.feeds import Feed, PollingFeed, ReplayFeed, from_ns
+from tradegraph.orchestrator.sessions.group import SessionGroup
 from tradegraph.orchestrator.sessions.runner import (
     Checkpoint,
     Pacer,
@@ -187,17 +188,60 @@ def build_session(
 ) -> PaperSession:
     """A runnable session (see the module docstring). ``checkpoint`` receives the OMS's
     and the runner's crash-point names (tests kill the process there)."""
-    spec = ctx.sessions.get_spec(session_id)
-    workflow = check_workflow_unchanged(spec)
-    pacer = Pacer(sleep)
-    feed, first = _feed(ctx, spec, pacer)
-    journal = FileVenueJournal(venue_journal_path(ctx.settings, spec.venue.venue))
+    group = build_group(
+        ctx, [session_id], observer=observer, checkpoint=checkpoint, takeover=takeover,
+        sleep=sleep,
+    )  # fmt: skip
+    return PaperSession(
+        group.specs[0], group.runners[0], group.venue, group.oms, group.journal, group.feeds[0]
+    )
+
+
+@dataclass(slots=True)
+class PaperGroup:
+    """Sessions sharing one simulated account, ready to run together."""
+
+    specs: list[SessionSpec]
+    runners: list[SessionRunner]
+    venue: SimulatedVenue
+    oms: OrderManager
+    journal: FileVenueJournal
+    feeds: list[Feed]
+
+    def run(self) -> list[RunResult]:
+        try:
+            if len(self.runners) == 1:
+                return [self.runners[0].run()]
+            return SessionGroup(self.runners).run()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.journal.close()
+
+
+def build_group(
+    ctx: PaperContext,
+    session_ids: list[str],
+    *,
+    observer: Callable[[StepReport], None] | None = None,
+    checkpoint: Checkpoint | None = None,
+    takeover: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PaperGroup:
+    """Sessions on one account (all ``session_ids`` must share it), to run together."""
+    specs = [ctx.sessions.get_spec(sid) for sid in session_ids]
+    workflows = [check_workflow_unchanged(spec) for spec in specs]
+    pacers = [Pacer(sleep) for _ in specs]
+    built = [_feed(ctx, spec, pacer) for spec, pacer in zip(specs, pacers, strict=True)]
+    feeds = [feed for feed, _ in built]
+    journal = FileVenueJournal(venue_journal_path(ctx.settings, specs[0].venue.venue))
     try:
-        clock = TestClock(first)
-        parts, venue, oms = paper_parts(
-            spec,
-            workflow=workflow,
-            feed=feed,
+        clock = TestClock(min(first for _, first in built))
+        parts, venue, oms = account_parts(
+            specs,
+            workflows=workflows,
+            feeds=feeds,
             order_store=ctx.orders,
             session_store=ctx.sessions,
             risk_store=ctx.risk_store,
@@ -206,23 +250,29 @@ def build_session(
             wall=ctx.wall,
             checkpoint=checkpoint,
         )
-        runner = SessionRunner(
-            parts,
-            owner=owner_token(),
-            observer=observer,
-            checkpoint=checkpoint,
-            takeover=takeover,
-            pacer=pacer,
-        )
+        owner = owner_token()
+        runners = [
+            SessionRunner(
+                p,
+                owner=owner,
+                observer=observer,
+                checkpoint=checkpoint,
+                takeover=takeover,
+                pacer=pacer,
+            )
+            for p, pacer in zip(parts, pacers, strict=True)
+        ]
     except BaseException:
         journal.close()
         raise
-    return PaperSession(spec, runner, venue, oms, journal, feed)
+    return PaperGroup(specs, runners, venue, oms, journal, feeds)
 
 
 __all__ = [
     "PaperContext",
+    "PaperGroup",
     "PaperSession",
+    "build_group",
     "build_session",
     "open_paper",
     "owner_alive",

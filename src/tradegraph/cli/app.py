@@ -6,7 +6,7 @@ import typer
 
 from tradegraph import __version__
 from tradegraph.bootstrap import configure_logging
-from tradegraph.cli import backtest, data, paper, portfolio, risk, system, workflow
+from tradegraph.cli import backtest, data, orders, paper, portfolio, risk, system, workflow
 from tradegraph.cli.console import console, render_error
 from tradegraph.core.errors import TradegraphError
 from tradegraph.settings import get_settings
@@ -26,6 +26,7 @@ app.add_typer(workflow.app, name="workflow")
 backtest.register(app)
 portfolio.register(app)
 paper.register(app)
+orders.register(app)
 
 
 def _version(value: bool) -> None:

@@ -12,27 +12,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from tradegraph.backtest.space import parse_values
 from tradegraph.bootstrap.paper import (
     PaperContext,
-    build_session,
+    build_group,
     open_paper,
     owner_alive,
 )
@@ -49,9 +40,10 @@ from tradegraph.cli.backtest_options import (
     build_stop_policy,
 )
 from tradegraph.cli.console import console
+from tradegraph.cli.paper_views import print_status, progress, status_row, summary
 from tradegraph.core.errors import ValidationError
 from tradegraph.orchestrator.sessions.options import SessionOptions, parse_mode
-from tradegraph.orchestrator.sessions.runner import RunResult, StepReport
+from tradegraph.orchestrator.sessions.runner import RunResult
 from tradegraph.orchestrator.sessions.spec import FeedKind, SessionStatus, VenueSpec, parse_speed
 from tradegraph.risk.config import RiskConfig
 from tradegraph.risk.stops import TrailingKind
@@ -64,15 +56,6 @@ app = typer.Typer(
 
 _DATA = "Market data"
 _ACCOUNT = "Account and risk"
-_STATUS_STYLE = {
-    SessionStatus.RUNNING: "green",
-    SessionStatus.STOPPING: "yellow",
-    SessionStatus.STOPPED: "cyan",
-    SessionStatus.FAILED: "red",
-    SessionStatus.HALTED: "red",
-    SessionStatus.CREATED: "white",
-}
-
 SessionArg = Annotated[
     str | None, typer.Argument(help="Session id (default: the most recent session).")
 ]
@@ -123,95 +106,46 @@ def _time(text: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-# --- progress output ---------------------------------------------------------------------
-
-
-def _describe(report: StepReport) -> str | None:
-    parts = [
-        f"[bold]{fill.side.value}[/] {fill.quantity.normalize()} @ {fill.price:.6g}"
-        f" (fee {fill.fee:.4g})"
-        for fill in report.fills
-    ]
-    if report.order_ids or (report.note != "no action" and not report.note.startswith("off")):
-        reasoning = f" [dim]— {report.decision.reasoning}[/]" if report.decision.reasoning else ""
-        parts.append(f"{report.outcome}{reasoning}")
-    if not parts:
-        return None
-    when = report.bar.close_time.strftime("%Y-%m-%d %H:%M")
-    return f"[cyan]{when}[/] " + " · ".join(parts)
-
-
-@contextmanager
-def _progress(total: int | None, quiet: bool) -> Iterator[Callable[[StepReport], None]]:
-    if quiet:
-        yield lambda _report: None
-        return
-    columns = (
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("equity {task.fields[equity]}"),
-    )
-    with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("replaying", total=total, equity="-")
-
-        def update(report: StepReport) -> None:
-            line = _describe(report)
-            if line:
-                bar.console.print(line, soft_wrap=True)
-            bar.update(task, advance=1, equity=f"{report.equity:,.2f}")
-
-        yield update
-
-
-def _run(ctx: PaperContext, session_id: str, *, takeover: bool, quiet: bool) -> RunResult:
+def _remaining(ctx: PaperContext, session_id: str) -> int | None:
     spec = ctx.sessions.get_spec(session_id)
-    total = None
-    if spec.feed is FeedKind.REPLAY:
-        total = len(service.replay_frame(spec, ctx.catalog))
-        cursor = ctx.sessions.get_state(session_id).cursor
-        if cursor is not None:
-            frame = service.replay_frame(spec, ctx.catalog)
-            total = int((frame.index > cursor).sum())
-    with _progress(total, quiet) as observer:
-        session = build_session(ctx, session_id, observer=observer, takeover=takeover)
-        result = session.run()
-    _summary(ctx, session_id, result)
-    return result
+    if spec.feed is not FeedKind.REPLAY:
+        return None
+    frame = service.replay_frame(spec, ctx.catalog)
+    cursor = ctx.sessions.get_state(session_id).cursor
+    return len(frame) if cursor is None else int((frame.index > cursor).sum())
 
 
-def _summary(ctx: PaperContext, session_id: str, result: RunResult) -> None:
-    info = service.find_session(ctx.sessions, session_id)
-    view = service.session_overview(info, ctx.sessions, ctx.orders)
-    style = _STATUS_STYLE.get(result.status, "white")
-    equity = f"{view.equity:,.2f}" if view.equity is not None else "-"
-    console.print(
-        f"session [bold]{session_id}[/] [{style}]{result.status.value}[/] after {result.bars} "
-        f"bars (warm-up {result.warmup_bars}) · {view.trades} trades · realized "
-        f"{view.realized_pnl:,.2f} · position {view.position.normalize()} · equity {equity}",
-        soft_wrap=True,
-    )
-    if result.error:
-        console.print(f"[red]error:[/] {result.error}", soft_wrap=True)
+def _run(
+    ctx: PaperContext, session_ids: list[str], *, takeover: bool, quiet: bool
+) -> list[RunResult]:
+    """Run sessions in the foreground (several: together, on their shared account)."""
+    totals = [_remaining(ctx, sid) for sid in session_ids]
+    total = None if any(t is None for t in totals) else sum(t or 0 for t in totals)
+    with progress(total, quiet) as observer:
+        group = build_group(ctx, session_ids, observer=observer, takeover=takeover)
+        results = group.run()
+    for session_id, result in zip(session_ids, results, strict=True):
+        summary(ctx, session_id, result)
+    return results
 
 
-def _detach(session_id: str) -> None:
+def _detach(session_ids: list[str]) -> None:
     settings = get_settings()
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    session_id = session_ids[0]
     log = logs / f"paper-{session_id}.log"
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "tradegraph", "paper", "resume", session_id, "--quiet"],
+            [sys.executable, "-m", "tradegraph", "paper", "resume", *session_ids, "--quiet"],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     console.print(
-        f"session [bold]{session_id}[/] runs in the background (pid {process.pid}); log: {log}. "
+        f"session [bold]{', '.join(session_ids)}[/] runs in the background (pid {process.pid}); "
+        f"log: {log}. "
         "Watch it with `tradegraph paper status`, stop it with "
         f"`tradegraph paper stop {session_id}`.",
         soft_wrap=True,
@@ -284,13 +218,14 @@ def start(
         ),
     ] = None,
     account: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--account",
-            help="Simulated venue (account) name; one process per account.",
+            help="Simulated account (venue) name, shared by sessions that trade together; "
+            "default: one account per session (paper-<session>).",
             rich_help_panel=_ACCOUNT,
         ),
-    ] = service.DEFAULT_VENUE,
+    ] = None,
     quantity: Annotated[
         float | None,
         typer.Option(
@@ -347,6 +282,14 @@ def start(
     detach: Annotated[
         bool, typer.Option("--detach", help="Run in a background process and return.")
     ] = False,
+    create_only: Annotated[
+        bool,
+        typer.Option(
+            "--create-only",
+            help="Only create it (run it later with `paper resume`, e.g. with other "
+            "sessions on the same --account).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
 ) -> None:
     """Create a paper session and run it.
@@ -382,8 +325,8 @@ def start(
         params=dict(parse_values(param or [])),
         risk=_risk(risk or []),
         quantity=_decimal("--quantity", quantity) if quantity is not None else None,
+        account=account,
         venue=VenueSpec(
-            venue=account,
             starting_cash=_decimal("--cash", cash),
             commission_pct=_decimal("--commission", commission),
             slippage_bps=_decimal("--slippage-bps", slippage_bps),
@@ -403,63 +346,54 @@ def start(
             f"{spec.venue.venue})",
             soft_wrap=True,
         )
-        if detach:
-            _detach(spec.session_id)
+        if create_only:
+            console.print(f"created; run it with `tradegraph paper resume {spec.session_id}`")
             return
-        result = _run(ctx, spec.session_id, takeover=False, quiet=quiet)
+        if detach:
+            _detach([spec.session_id])
+            return
+        [result] = _run(ctx, [spec.session_id], takeover=False, quiet=quiet)
     if result.status is SessionStatus.FAILED:
         raise typer.Exit(1)
 
 
 @app.command("resume")
 def resume(
-    session: Annotated[str, typer.Argument(help="Session id.")],
+    sessions: Annotated[
+        list[str],
+        typer.Argument(help="Session id(s); several run together on their shared account."),
+    ],
     force: Annotated[
         bool, typer.Option("--force", help="Take over even if its process seems alive.")
     ] = False,
     detach: Annotated[bool, typer.Option("--detach", help="Run in the background.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
 ) -> None:
-    """Continue a session where it left off (after a stop, a failure or a crash)."""
+    """Continue sessions where they left off (after a stop, a failure or a crash).
+
+    Example: tradegraph paper resume sma-cross-btc-usdt-1h-3f9a1c
+
+    Example: tradegraph paper resume trend breakout   # two strategies on one --account
+    """
     with _context() as ctx:
-        state = ctx.sessions.get_state(session)
         takeover = False
-        if state.status.is_active:
-            if owner_alive(state.owner) and not force:
-                raise ValidationError(
-                    f"Session {session!r} is {state.status.value} in a live process "
-                    f"({state.owner}).",
-                    hint="Stop it with `tradegraph paper stop`, or pass --force if that "
-                    "process is really gone.",
-                )
-            takeover = True
+        for session in sessions:
+            state = ctx.sessions.get_state(session)
+            if state.status.is_active:
+                if owner_alive(state.owner) and not force:
+                    raise ValidationError(
+                        f"Session {session!r} is {state.status.value} in a live process "
+                        f"({state.owner}).",
+                        hint="Stop it with `tradegraph paper stop`, or pass --force if that "
+                        "process is really gone.",
+                    )
+                takeover = True
         if detach:
-            _detach(session)
+            _detach(sessions)
             return
-        result = _run(ctx, session, takeover=takeover, quiet=quiet)
-    if result.status is SessionStatus.FAILED:
+        results = _run(ctx, sessions, takeover=takeover, quiet=quiet)
+    if any(r.status is SessionStatus.FAILED for r in results):
         raise typer.Exit(1)
-
-
-def _status_row(view: service.SessionOverview) -> dict[str, Any]:
-    state, spec = view.state, view.spec
-    return {
-        "session_id": spec.session_id,
-        "status": state.status.value,
-        "workflow": spec.workflow,
-        "symbol": spec.symbol,
-        "timeframe": spec.timeframe.code,
-        "feed": spec.feed.value,
-        "strategy_id": spec.strategy_id,
-        "account": spec.venue.venue,
-        "bars": state.bars_processed,
-        "cursor": state.cursor.isoformat() if state.cursor else None,
-        "position": str(view.position.normalize()),
-        "equity": str(view.equity) if view.equity is not None else None,
-        "trades": view.trades,
-        "realized_pnl": str(view.realized_pnl),
-        "error": state.last_error,
-    }
 
 
 @app.command("status")
@@ -471,36 +405,14 @@ def status(session: SessionArg = None, as_json: JsonOpt = False) -> None:
             views = [service.session_overview(info, ctx.sessions, ctx.orders)]
         else:
             views = service.overviews(ctx.sessions, ctx.orders)
-    rows = [_status_row(v) for v in views]
+    rows = [status_row(v) for v in views]
     if as_json:
         console.print_json(json.dumps(rows if session is None else rows[0]))
         return
     if not rows:
         console.print("No paper sessions. Start one with `tradegraph paper start`.")
         return
-    table = Table(title="Paper sessions", title_justify="left")
-    for column in ("session", "status", "workflow", "market", "bars", "last bar", "position",
-                   "equity", "trades", "realized"):  # fmt: skip
-        table.add_column(column, justify="right" if column in ("bars", "equity", "realized",
-                                                               "trades") else "left")  # fmt: skip
-    for row in rows:
-        style = _STATUS_STYLE.get(SessionStatus(row["status"]), "white")
-        table.add_row(
-            row["session_id"],
-            f"[{style}]{row['status']}[/]",
-            row["workflow"],
-            f"{row['symbol']} {row['timeframe']} {row['feed']}",
-            str(row["bars"]),
-            (row["cursor"] or "-")[:16],
-            row["position"],
-            f"{Decimal(row['equity']):,.2f}" if row["equity"] else "-",
-            str(row["trades"]),
-            f"{Decimal(row['realized_pnl']):,.2f}",
-        )
-    console.print(table)
-    for row in rows:
-        if row["error"]:
-            console.print(f"[red]{row['session_id']}:[/] {row['error']}", soft_wrap=True)
+    print_status(rows)
 
 
 @app.command("stop")

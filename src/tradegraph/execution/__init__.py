@@ -8,3 +8,54 @@ a submit is never re-sent blindly. Concrete venues live in ``tradegraph.adapters
 (ccxt) and ``tradegraph.execution.simulated`` (paper); storage in ``tradegraph.persistence``.
 Nothing here imports sqlalchemy, ccxt or does network I/O.
 """
+
+from tradegraph.execution.breaker import BreakerStatus
+from tradegraph.execution.client_ids import client_order_id, replacement_leg
+from tradegraph.execution.config import OmsConfig
+from tradegraph.execution.oms import IntentOrder, OrderManager
+from tradegraph.execution.ports import (
+    Balance,
+    Capabilities,
+    ExecutionClient,
+    OrderRequest,
+    VenueOrder,
+    VenuePosition,
+)
+from tradegraph.execution.reports import (
+    CancelReport,
+    HaltReport,
+    OmsStatus,
+    Placement,
+    PositionCheck,
+    ReconcileReport,
+    SyncReport,
+)
+from tradegraph.execution.store import OrderRecord, OrderStore, OrderUpdate
+from tradegraph.execution.throttle import KillSwitch, KillSwitchStatus
+
+__all__ = [
+    "Balance",
+    "BreakerStatus",
+    "CancelReport",
+    "Capabilities",
+    "ExecutionClient",
+    "HaltReport",
+    "IntentOrder",
+    "KillSwitch",
+    "KillSwitchStatus",
+    "OmsConfig",
+    "OmsStatus",
+    "OrderManager",
+    "OrderRecord",
+    "OrderRequest",
+    "OrderStore",
+    "OrderUpdate",
+    "Placement",
+    "PositionCheck",
+    "ReconcileReport",
+    "SyncReport",
+    "VenueOrder",
+    "VenuePosition",
+    "client_order_id",
+    "replacement_leg",
+]

@@ -28,6 +28,7 @@ from tradegraph.execution.reports import CancelReport, SyncReport
 from tradegraph.execution.store import OrderRecord, OrderStore, OrderUpdate
 from tradegraph.execution.throttle import KillSwitch
 from tradegraph.execution.transitions import (
+    LIVE,
     UNCONFIRMED,
     ack_events,
     apply_fills,
@@ -42,8 +43,11 @@ from tradegraph.execution.transitions import (
 from tradegraph.model.fill import Fill
 from tradegraph.model.order import OrderStatus
 
-ALL = 1_000_000_000
-"""``find`` limit meaning "all of them"."""
+ALL = 100_000
+"""``find`` limit meaning "all of them": the largest limit an ``OrderStore`` accepts
+(``SqlOrderStore`` and the in-memory fake refuse more)."""
+BULK_READ = 8
+"""From this many orders on, ``records_of`` reads them with one query, not a get each."""
 
 Checkpoint = Callable[[str], None]
 
@@ -169,9 +173,42 @@ class OrderFlow:
 
     # --- fills and snapshots ---------------------------------------------------------------
 
+    def records_of(
+        self,
+        instrument_id: str,
+        ids: Collection[str],
+        *,
+        live: Sequence[OrderRecord] | None = None,
+    ) -> dict[str, OrderRecord]:
+        """The stored records among ``ids`` (orders of ``instrument_id``); unknown ids are
+        left out. Many ids cost one query (the live orders of the instrument) instead of a
+        ``get`` each, none when the caller has just read the ``live`` records; ids that
+        are not live are still read one by one."""
+        found: dict[str, OrderRecord] = {}
+        if live is None and len(ids) >= BULK_READ:
+            live = self.find(LIVE, instrument_id=instrument_id)
+        if live is not None:
+            wanted = set(ids)
+            for record in live:
+                if record.client_order_id in wanted:
+                    found[record.client_order_id] = record
+        for coid in ids:
+            if coid not in found:
+                stored = self.store.get(coid)
+                if stored is not None:
+                    found[coid] = stored
+        return found
+
     def pull_fills(self, instruments: Iterable[str]) -> SyncReport:
         """Store the venue's new fills of ``instruments`` (de-duplicated by trade id), in one
         atomic update."""
+        return self.collect_fills(instruments)[0]
+
+    def collect_fills(
+        self, instruments: Iterable[str], *, live: Sequence[OrderRecord] | None = None
+    ) -> tuple[SyncReport, list[OrderRecord]]:
+        """``pull_fills``, also returning the records it stored; ``live``: this venue's
+        live records as just read (saves reading them again)."""
         updates: list[OrderUpdate] = []
         foreign: list[str] = []
         problems: list[str] = []
@@ -195,8 +232,9 @@ class OrderFlow:
             for trade_id, fill in unique.items():
                 if trade_id not in known:
                     by_order[fill.client_order_id].append(fill)
+            records = self.records_of(instrument_id, list(by_order), live=live)
             for client_order_id, order_fills in by_order.items():
-                record = self.store.get(client_order_id)
+                record = records.get(client_order_id)
                 if record is None or record.venue != self.venue:
                     foreign.extend(fill.trade_id for fill in order_fills)
                     continue
@@ -205,13 +243,14 @@ class OrderFlow:
                 if update is not None:
                     updates.append(update)
         stored = self.write(updates)
-        return SyncReport(
+        report = SyncReport(
             fills_applied=sum(len(update.fills) for update in updates),
             duplicate_fills=duplicates,
             updated=tuple(record.client_order_id for record in stored),
             foreign_fills=tuple(foreign),
             problems=tuple(problems),
         )
+        return report, stored
 
     def converge(self, pairs: Sequence[tuple[OrderRecord, VenueOrder]]) -> Converged:
         """Bring local orders to their venue snapshots; where the venue reports more fills
@@ -309,4 +348,4 @@ class OrderFlow:
         return CancelReport(canceled=tuple(closed), failed=tuple(failed), pending=tuple(pending))
 
 
-__all__ = ["ALL", "Checkpoint", "Converged", "OrderFlow"]
+__all__ = ["ALL", "BULK_READ", "Checkpoint", "Converged", "OrderFlow"]

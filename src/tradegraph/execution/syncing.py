@@ -56,8 +56,9 @@ def refresh_status(flow: OrderFlow, instruments: Iterable[str]) -> SyncReport:
 
 def sync_orders(flow: OrderFlow, replacer: Replacer, *, full: bool = False) -> SyncReport:
     """One sync pass (see the module docstring)."""
-    instruments = {r.order.instrument_id for r in flow.find(LIVE)}
-    report = flow.pull_fills(instruments)
+    live = flow.find(LIVE)
+    instruments = {r.order.instrument_id for r in live}
+    report, stored = flow.collect_fills(instruments, live=live)
     report = report.merge(refresh_status(flow, instruments))
     report = report.merge(activate_children(flow))
     if full:
@@ -66,8 +67,9 @@ def sync_orders(flow: OrderFlow, replacer: Replacer, *, full: bool = False) -> S
         }
     else:
         oco_instruments = set()
+        filled = {r.client_order_id: r for r in stored}  # the OCO group never changes
         for coid in report.updated:
-            record = flow.store.get(coid)
+            record = filled.get(coid) or flow.store.get(coid)
             if record is not None and record.oco_group is not None:
                 oco_instruments.add(record.order.instrument_id)
     if oco_instruments:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -90,6 +90,11 @@ class StartRequest:
     quantity: Decimal | None = None
     """Fixed units per entry; None sizes with the risk engine."""
     venue: VenueSpec = field(default_factory=VenueSpec)
+    """Costs and starting cash of the simulated account."""
+    account: str | None = None
+    """The simulated venue (account) name; None gives the session its own account,
+    ``paper-<session id>``. Sessions sharing an account must run together (one process
+    per account, and replayed time only moves forward on it)."""
     options: SessionOptions = field(default_factory=SessionOptions)
 
     def __post_init__(self) -> None:
@@ -157,6 +162,8 @@ def create_session(
     tf = Timeframe.parse(request.timeframe)
     data_venue = prepare_data(request, catalog)
     session_id = request.session_id or new_session_id(request.workflow, request.symbol, tf)
+    account = request.account or f"{DEFAULT_VENUE}-{session_id}"
+    venue = replace(request.venue, venue=account)
     sizing = SizingSpec.fixed(request.quantity) if request.quantity is not None else SizingSpec()
     spec = SessionSpec(
         session_id=session_id,
@@ -165,7 +172,7 @@ def create_session(
         workflow=request.workflow,
         workflow_hash=spec_hash(workflow),
         symbol=request.symbol.strip(),
-        instrument_id=instrument_id(request.symbol.strip(), request.venue.venue),
+        instrument_id=instrument_id(request.symbol.strip(), account),
         timeframe=tf,
         created_at=clock.now(),
         data_venue=data_venue,
@@ -175,7 +182,7 @@ def create_session(
         end=request.end,
         params=with_options(request.params, request.options),
         risk=risk_overrides(request.risk) if request.risk is not None else {},
-        venue=request.venue,
+        venue=venue,
         sizing=sizing,
     )
     sessions.create(spec)

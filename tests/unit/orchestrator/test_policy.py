@@ -210,7 +210,13 @@ def _replay(frame: pd.DataFrame, decisions: list[Decision], mode: Mode) -> list[
 
 
 def _kernel(
-    frame: pd.DataFrame, d: np.ndarray, ex: np.ndarray, sl: np.ndarray, tp: np.ndarray, mode: Mode
+    frame: pd.DataFrame,
+    d: np.ndarray,
+    ex: np.ndarray,
+    sl: np.ndarray,
+    tp: np.ndarray,
+    *,
+    mode: Mode,
 ) -> list[_Trade]:
     intents = Intents(entry_long=d > 0, entry_short=d < 0, exit=ex, stop_loss=sl, take_profit=tp)
     config = BacktestConfig(cash=1e9, direction=mode, sizing=Sizing.FIXED, size=1.0)
@@ -250,7 +256,7 @@ def test_replay_matches_the_kernel(mode: Mode, seed: int, brackets: bool) -> Non
         )
         for t in range(n)
     ]
-    expected = _kernel(frame, d, ex, sl, tp, mode)
+    expected = _kernel(frame, d, ex, sl, tp, mode=mode)
     got = _replay(frame, decisions, mode)
     assert len(expected) > 5
     assert got == expected
@@ -271,6 +277,6 @@ def test_a_gap_through_the_target_beats_an_intrabar_stop() -> None:
     sl = np.array([95.0, np.nan, np.nan, np.nan])
     tp = np.array([105.0, np.nan, np.nan, np.nan])
     decisions = [_decision(1, stop=95.0, target=105.0), _decision(0), _decision(0), _decision(0)]
-    expected = _kernel(frame, d, ex, sl, tp, Mode.LONG)
+    expected = _kernel(frame, d, ex, sl, tp, mode=Mode.LONG)
     assert expected == [_Trade(1, 1, 2, 100.0, 106.0, 1.0)]
     assert _replay(frame, decisions, Mode.LONG) == expected

@@ -12,12 +12,13 @@ precision, and coarse ticks would move fills and stops away from the backtest's.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any, cast
 
 from tradegraph.ai.cache import CachedLLM
 from tradegraph.core.clock import Clock
+from tradegraph.core.errors import ValidationError
 from tradegraph.execution.config import OmsConfig
 from tradegraph.execution.oms import OrderManager
 from tradegraph.execution.simulated import SimulatedVenue, SimulatedVenueConfig, VenueJournal
@@ -125,6 +126,66 @@ def replay_oms_config() -> OmsConfig:
     return OmsConfig(max_orders_per_second=None)
 
 
+def account_parts(
+    specs: Sequence[SessionSpec],
+    *,
+    workflows: Sequence[WorkflowSpec],
+    feeds: Sequence[Feed],
+    order_store: OrderStore,
+    session_store: SessionStore,
+    risk_store: RiskStateStore,
+    venue_journal: VenueJournal,
+    clock: Clock,
+    wall: Clock,
+    oms_config: OmsConfig | None = None,
+    checkpoint: Checkpoint | None = None,
+    llm: CachedLLM | None = None,
+) -> tuple[list[SessionParts], SimulatedVenue, OrderManager]:
+    """The parts of sessions sharing one simulated account: one venue over one journal,
+    one OMS and one business clock (``clock``); each session its own feed and workflow."""
+    if not specs or not len(specs) == len(workflows) == len(feeds):
+        raise ValidationError(
+            "account_parts needs one workflow and one feed per session spec.",
+            hint="Pass lists of equal, non-zero length.",
+        )
+    account = specs[0].venue
+    for spec in specs[1:]:
+        if spec.venue != account:
+            raise ValidationError(
+                f"Session {spec.session_id!r} trades on account {spec.venue.venue!r} with "
+                f"its own costs; the group's account is {account.venue!r}.",
+                hint="Sessions run together only on one account with the same costs.",
+            )
+    instruments = {s.symbol: paper_instrument(s.symbol, account.venue) for s in specs}
+    venue = SimulatedVenue(instruments.values(), clock, venue_config(specs[0]), venue_journal)
+    oms = OrderManager(
+        cast(OrderStore, BoundedOrderStore(order_store)),
+        venue,
+        clock,
+        instruments={i.id: i for i in instruments.values()},
+        config=oms_config or replay_oms_config(),
+        checkpoint=checkpoint,
+    )
+    parts = [
+        SessionParts(
+            spec=spec,
+            graph=session_graph(spec, workflow),
+            instrument=instruments[spec.symbol],
+            feed=feed,
+            orders=oms,
+            sessions=session_store,
+            risk_store=risk_store,
+            clock=clock,
+            wall=wall,
+            capabilities=venue.capabilities,
+            venue=venue,
+            llm=llm,
+        )
+        for spec, workflow, feed in zip(specs, workflows, feeds, strict=True)
+    ]
+    return parts, venue, oms
+
+
 def paper_parts(
     spec: SessionSpec,
     *,
@@ -141,31 +202,21 @@ def paper_parts(
     llm: CachedLLM | None = None,
 ) -> tuple[SessionParts, SimulatedVenue, OrderManager]:
     """Everything one paper session runs on (``clock`` is its business clock)."""
-    instrument = paper_instrument(spec.symbol, spec.venue.venue)
-    venue = SimulatedVenue([instrument], clock, venue_config(spec), venue_journal)
-    oms = OrderManager(
-        cast(OrderStore, BoundedOrderStore(order_store)),
-        venue,
-        clock,
-        instruments={instrument.id: instrument},
-        config=oms_config or replay_oms_config(),
-        checkpoint=checkpoint,
-    )
-    parts = SessionParts(
-        spec=spec,
-        graph=session_graph(spec, workflow),
-        instrument=instrument,
-        feed=feed,
-        orders=oms,
-        sessions=session_store,
+    parts, venue, oms = account_parts(
+        [spec],
+        workflows=[workflow],
+        feeds=[feed],
+        order_store=order_store,
+        session_store=session_store,
         risk_store=risk_store,
+        venue_journal=venue_journal,
         clock=clock,
         wall=wall,
-        capabilities=venue.capabilities,
-        venue=venue,
+        oms_config=oms_config,
+        checkpoint=checkpoint,
         llm=llm,
     )
-    return parts, venue, oms
+    return parts[0], venue, oms
 
 
 __all__ = [

@@ -72,6 +72,12 @@ class Feed(Protocol):
     @property
     def timeframe(self) -> Timeframe: ...
 
+    def initial_cursor(self) -> datetime | None:
+        """Where a session that has processed nothing yet starts: None for the first bar
+        (a replay), else the last closed bar (a live feed: it warms up on the history up
+        to there and trades from the next bar on)."""
+        ...
+
     def history(self, until: datetime) -> Iterator[Bar]:
         """Closed bars opening at or before ``until``, oldest first, without waiting."""
         ...
@@ -138,6 +144,9 @@ class ReplayFeed:
         return Bar(
             self._instrument_id, self._timeframe, from_ns(int(self._times[i])), o, h, low, c, v
         )
+
+    def initial_cursor(self) -> datetime | None:
+        return None
 
     def _index_after(self, moment: datetime | None) -> int:
         if moment is None:
@@ -228,6 +237,12 @@ class PollingFeed:
         self._stopped = True
 
     # -- fetching ---------------------------------------------------------------------
+    def initial_cursor(self) -> datetime:
+        """The open time of the last bar that has closed by the clock."""
+        now_ns = time_ns(self.clock.now())
+        step = self._timeframe.nanoseconds
+        return from_ns((now_ns // step) * step - step)
+
     def _closed(self, rows: list[RawBar], after_ns: int | None, now: datetime) -> list[Bar]:
         out: list[Bar] = []
         for row in rows:
@@ -267,7 +282,8 @@ class PollingFeed:
             since_ms = int(rows[-1][0]) + self._timeframe.seconds * 1000
 
     def history(self, until: datetime) -> Iterator[Bar]:
-        start = until - timedelta(seconds=self._timeframe.seconds * self.settings.warmup_bars)
+        back = max(self.settings.warmup_bars - 1, 0)  # ``warmup_bars`` bars, ``until``'s included
+        start = until - timedelta(seconds=self._timeframe.seconds * back)
         for bar in self._fetch_since(start, None):
             if bar.time > until:
                 return
@@ -277,12 +293,7 @@ class PollingFeed:
         """Without a cursor, the first bar yielded is the next one to close from now."""
         self._stopped = False
         tf = timedelta(seconds=self._timeframe.seconds)
-        if after is None:
-            # the last bar that has closed by now: start with the next one
-            now_ns = time_ns(self.clock.now())
-            step = self._timeframe.nanoseconds
-            after = from_ns((now_ns // step) * step - step)
-        last = after
+        last = after if after is not None else self.initial_cursor()
         due = last + 2 * tf + self.settings.grace  # the bar after ``last`` closes at last + 2 tf
         while self._wait(due):
             try:

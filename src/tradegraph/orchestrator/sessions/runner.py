@@ -7,183 +7,82 @@ For each closed bar of the feed (``Feed.bars(after=cursor)``):
    the order they were placed, closes first; resting legs the open went through fill at
    the open), then ``oms.sync()`` stores those fills and sends the bracket legs of entries
    that just filled, then the rest of the bar (its full range: legs fill at their stop /
-   target, stop first). That is the backtest kernel's bar (open → protective exits,
-   including on the entry bar itself); ``oms.sync()`` again stores the fills and
-   enforces OCO. A live venue (no ``on_bar``) only gets ``oms.sync()``.
-2. decide — the business clock moves to the bar's close; the workflow's
-   ``StepEngine.step`` gives the decision; ``policy.plan`` turns it into cancels, a close
-   and an entry (the kernel's rules for the configured direction mode).
-3. act — closes are market orders (risk-reducing, never blocked); an entry is sized
-   (FIXED quantity, or the risk engine's sizing) and checked by ``PreTradeChecker`` with
-   the guard's mode, then planned with its bracket (``execution.planning``) and placed
-   through the OMS. Client order ids derive from the decision id
-   ``"<session>:<bar open time>"``, so re-processing a bar after a crash re-derives the
-   same ids and places nothing twice.
+   target, stop first). That is the backtest kernel's bar (open, then protective exits —
+   on the entry bar too). ``oms.sync()`` again stores the fills and enforces OCO. With
+   nothing working at the venue the bar is only shown to it; a live venue (no
+   ``on_bar``) only gets ``oms.sync()``.
+2. decide — the business clock moves to the bar's close; ``StepEngine.step`` gives the
+   workflow's decision; a stop policy moves the position's stop (and may call a time
+   stop); ``policy.plan`` turns the decision into cancels, a close and an entry with the
+   kernel's rules for the configured direction mode.
+3. act — ``actions.OrderActions``: closes are risk-reducing market orders; entries are
+   sized, checked by the risk engine with the guard's mode, and placed through the OMS.
+   Client order ids derive from the decision id ``"<session>:<bar time>"``, so
+   re-processing a bar after a crash re-derives the same ids and places nothing twice.
 4. record — equity from the strategy's book (its own fills), the drawdown guard observes
-   it, and ``SessionStore.record_step`` commits the decision (with what it saw and why),
-   the equity snapshot and the new cursor in one unit of work.
+   it, and ``SessionStore.record_step`` commits the decision (what it saw, why, what came
+   of it), the equity snapshot and the new cursor in one unit of work.
 
-A stop request (``SessionStore.request_stop``) bumps the state's version; the next
-``record_step`` fails as stale, the runner reloads, records the bar under the stopping
-state and ends STOPPED. Pacing waits (replay speed, polling) check for it too.
-
-Start and resume: the runner claims the session (RUNNING, owner token), reconciles the
-OMS with the venue (fails closed: ``ReconciliationError`` → FAILED), replays the feed's
-history up to the cursor through the workflow without acting (warm-up), and continues
+Stops: the store is read before every bar (and by the ``Pacer`` during waits); a stop
+request ends the run after the bar in hand, STOPPED. Start and resume: claim the session
+(RUNNING, owner token), reconcile the OMS with the venue (fails closed:
+``ReconciliationError`` → FAILED), replay the history up to the cursor through the
+workflow without acting (warm-up; a stop policy's state is rebuilt from it), continue
 with the first bar after the cursor. The simulated venue restores itself from its
-journal; the order and session stores are the database.
+journal; orders and sessions are in the database.
 """
 
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from tradegraph.ai.cache import CachedLLM
-from tradegraph.core.clock import Clock, TestClock
+from tradegraph.core.clock import TestClock
 from tradegraph.core.errors import (
-    ExecutionError,
     ReconciliationError,
     StaleStateError,
     TradegraphError,
     ValidationError,
 )
 from tradegraph.core.precision import to_decimal
-from tradegraph.execution.oms import OrderManager
-from tradegraph.execution.planning import PlanContext, plan_exit
-from tradegraph.execution.ports import Capabilities, VenueOrder
-from tradegraph.indicators.volatility import atr
 from tradegraph.model.bar import Bar
-from tradegraph.model.enums import OrderType
 from tradegraph.model.fill import Fill
-from tradegraph.model.instrument import Instrument
-from tradegraph.model.intent import Intent
+from tradegraph.orchestrator.sessions.actions import OrderActions, Outcome
 from tradegraph.orchestrator.sessions.book import StrategyBook
-from tradegraph.orchestrator.sessions.feeds import Feed, bar_input
-from tradegraph.orchestrator.sessions.options import SessionOptions, split_params
+from tradegraph.orchestrator.sessions.feeds import bar_input
+from tradegraph.orchestrator.sessions.keeper import StopKeeper
+from tradegraph.orchestrator.sessions.options import split_params
+from tradegraph.orchestrator.sessions.parts import (
+    BarVenue,
+    Checkpoint,
+    Pacer,
+    RunResult,
+    SessionParts,
+    SessionTakenOverError,
+    StepReport,
+)
 from tradegraph.orchestrator.sessions.policy import Plan, plan
 from tradegraph.orchestrator.sessions.spec import (
     DecisionRecord,
     EquitySnapshot,
-    SessionSpec,
     SessionState,
     SessionStatus,
-    SizingKind,
     decision_id,
 )
-from tradegraph.orchestrator.sessions.store import SessionStore
-from tradegraph.risk.account import AccountSnapshot, PriceMark
-from tradegraph.risk.checks import PreTradeChecker
-from tradegraph.risk.config import RiskConfig
-from tradegraph.risk.guard import DrawdownGuard, GuardMode
-from tradegraph.risk.request import ProposedOrder
-from tradegraph.risk.sizing import size_intent
-from tradegraph.risk.store import RiskStateStore, observe_equity
-from tradegraph.workflow.graph import ResolvedGraph
+from tradegraph.orchestrator.sessions.stops import BarHistory
+from tradegraph.risk.guard import DrawdownGuard, GuardMode, GuardUpdate
+from tradegraph.services.trading import enforce_halt, is_halted
 from tradegraph.workflow.step import StepEngine
 from tradegraph.workflow.values import Decision
 
 _ZERO = Decimal(0)
 _REST = timedelta(microseconds=1)
-_PROTECTION = ("stop", "target")
-_ATR_WINDOW = 200
-_ATR_PERIOD = 14  # the ATR of stops sized by the risk engine (RiskConfig.atr_stop_multiple)
-
-Checkpoint = Callable[[str], None]
-
-
-@runtime_checkable
-class BarVenue(Protocol):
-    """A venue that trades on bars it is given (the simulated venue)."""
-
-    def on_bar(self, instrument_id: str, bar: Bar) -> list[Fill]: ...
-
-    def open_orders(self, instrument_id: str | None = None) -> Sequence[VenueOrder]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class StepReport:
-    """What one bar did (for progress output)."""
-
-    bar: Bar
-    decision: Decision
-    note: str
-    outcome: str
-    order_ids: tuple[str, ...]
-    fills: tuple[Fill, ...]
-    equity: Decimal
-    position: Decimal
-    warmup: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class RunResult:
-    """How a run ended."""
-
-    session_id: str
-    status: SessionStatus
-    bars: int
-    """Bars processed by this run (warm-up excluded)."""
-    warmup_bars: int
-    cursor: datetime | None
-    error: str | None = None
-
-
-@dataclass(slots=True)
-class SessionParts:
-    """Everything a runner drives (built by the composition root)."""
-
-    spec: SessionSpec
-    graph: ResolvedGraph
-    instrument: Instrument
-    feed: Feed
-    orders: OrderManager
-    sessions: SessionStore
-    risk_store: RiskStateStore
-    clock: Clock
-    """Business time: a ``TestClock`` moved bar by bar for replays, else a live clock."""
-    wall: Clock
-    """Heartbeats (real time)."""
-    capabilities: Capabilities
-    """The venue's (reduce-only bracket legs and exits when it supports them)."""
-    venue: BarVenue | None = None
-    llm: CachedLLM | None = None
-    options: SessionOptions | None = None
-    workflow_params: dict[str, object] = field(default_factory=dict)
-
-
-class Pacer:
-    """A ``sleep`` for feeds that wakes up early on a stop request: it sleeps in slices
-    of ``slice_s`` and asks ``check`` (set by the runner: "was a stop requested?")
-    between them."""
-
-    def __init__(self, sleep: Callable[[float], None], *, slice_s: float = 0.5) -> None:
-        self._sleep = sleep
-        self.slice_s = slice_s
-        self.check: Callable[[], bool] | None = None
-
-    def __call__(self, seconds: float) -> None:
-        remaining = seconds
-        while remaining > 0:
-            if self.check is not None and self.check():
-                return
-            step = min(self.slice_s, remaining)
-            self._sleep(step)
-            remaining -= step
-
-
-class SessionTakenOverError(TradegraphError):
-    """Another process claimed the session while this one ran it: this one stops at
-    once and leaves the session's state alone."""
-
-    code = "session.taken_over"
+_SIZING_ATR = 14  # the ATR period of stops the risk engine sizes from
+_MAX_OUTPUTS = 12  # named workflow outputs recorded with each decision
 
 
 def _decimal(value: float) -> Decimal:
@@ -213,8 +112,8 @@ class SessionRunner:
         self.takeover = takeover
         options, _ = split_params(parts.spec.params)
         self.options = parts.options or options
-        self.risk_config: RiskConfig = parts.spec.risk_config()
-        self.checker = PreTradeChecker(self.risk_config)
+        self.policy = self.options.stop_policy
+        self.risk_config = parts.spec.risk_config()
         self.guard = DrawdownGuard(self.risk_config)
         self.book = StrategyBook(
             parts.orders.store,
@@ -222,9 +121,31 @@ class SessionRunner:
             instrument_id=parts.instrument.id,
             starting_cash=parts.spec.venue.starting_cash,
         )
+        self.actions = OrderActions(
+            parts.spec,
+            instrument=parts.instrument,
+            orders=parts.orders,
+            capabilities=parts.capabilities,
+            book=self.book,
+            risk=self.risk_config,
+        )
         self.engine = StepEngine(parts.graph, llm=parts.llm, symbol=parts.spec.symbol)
+        self.history = BarHistory()
+        self.keeper = (
+            StopKeeper(
+                self.policy,
+                book=self.book,
+                actions=self.actions,
+                store=parts.orders.store,
+                history=self.history,
+                clock=parts.clock,
+            )
+            if self.policy is not None
+            else None
+        )
+        self.halt_reason = ""
+        self.warmup_bars = 0
         self._cron = self.options.cron
-        self._recent: deque[Bar] = deque(maxlen=_ATR_WINDOW)
         self._state: SessionState | None = None
         self._stop_seen = False
         self._mode = GuardMode.ACTIVE
@@ -234,69 +155,102 @@ class SessionRunner:
     def _claim(self) -> SessionState:
         sessions = self.parts.sessions
         state = sessions.get_state(self.spec.session_id)
-        if state.status.is_active and not self.takeover:
+        resumable = state.status.can_start or (
+            state.status is SessionStatus.HALTED
+            and not is_halted(self.parts.risk_store, self.spec.tenant_id, self.spec.strategy_id)
+        )
+        if not self.takeover and not resumable:
+            hint = (
+                "Stop it first (`tradegraph paper stop`), or resume it when its process is "
+                "gone (`tradegraph paper resume`)."
+                if state.status.is_active
+                else "Reset the risk guard (`tradegraph risk reset`) and resume it."
+            )
             raise ValidationError(
                 f"Session {self.spec.session_id!r} is {state.status.value} (owner {state.owner}).",
-                hint="Stop it first (`tradegraph paper stop`), or resume it when its process "
-                "is gone (`tradegraph paper resume`).",
-            )
-        if state.status is SessionStatus.HALTED and not self.takeover:
-            raise ValidationError(
-                f"Session {self.spec.session_id!r} is halted.",
-                hint="Reset the risk guard (`tradegraph risk reset`) and resume it.",
-            )
-        if not state.status.can_start and not state.status.is_active and not self.takeover:
-            raise ValidationError(
-                f"Session {self.spec.session_id!r} cannot start from {state.status.value}.",
-                hint="Start a new session.",
+                hint=hint,
             )
         return sessions.save_state(state.started(self.owner, self.parts.wall.now()))
 
-    def run(self) -> RunResult:
-        """Claim, reconcile, warm up, then step until the feed ends or a stop request."""
+    def start(self) -> datetime | None:
+        """Claim the session, set business time, reconcile (fails closed) and warm the
+        workflow up; returns the cursor to continue after (``warmup_bars`` is set)."""
         state = self._claim()
         self._state = state
-        warm = 0
+        cursor = state.cursor if state.cursor is not None else self.parts.feed.initial_cursor()
+        self._resume_clock(cursor)
+        self._hook("during_reconcile")
+        self.parts.orders.reconcile()
+        self.warmup_bars = self._warm_up(cursor)
+        return cursor
+
+    def may_trade(self) -> bool:
+        """Before each bar: False once a stop was requested or the strategy is HALTED
+        (then ``halt_reason`` says why)."""
+        if self.stop_requested():
+            return False
+        return not self._halted()
+
+    def run(self) -> RunResult:
+        """Claim, reconcile, warm up, then step until the feed ends or a stop request."""
         bars = 0
         try:
-            self._set_time(self._resume_time(state))
-            self._reconcile()
-            warm = self._warm_up(state.cursor)
-            for bar in self.parts.feed.bars(after=state.cursor):
-                self._step(bar)
+            cursor = self.start()
+            for bar in self.parts.feed.bars(after=cursor):
+                if not self.may_trade():
+                    break
+                self.step(bar)
                 bars += 1
                 if self._stop_seen:
                     self.parts.feed.stop()
                     break
-        except SessionTakenOverError as exc:
+        except BaseException as exc:
+            return self.fail(exc, bars)
+        return self.finish(bars)
+
+    def finish(self, bars: int) -> RunResult:
+        """End the run: HALTED when the guard stopped it, else STOPPED."""
+        if self.halt_reason:
+            return self._finish(SessionStatus.HALTED, self.warmup_bars, bars, self.halt_reason)
+        return self._finish(SessionStatus.STOPPED, self.warmup_bars, bars, None)
+
+    @property
+    def stop_seen(self) -> bool:
+        """A stop request (or a take-over) was seen; the run ends after this bar."""
+        return self._stop_seen
+
+    def fail(self, exc: BaseException, bars: int, *, reraise: bool = True) -> RunResult:
+        """End the run after ``exc``: the status it implies (unexpected errors are
+        recorded as FAILED, then re-raised unless ``reraise`` is False)."""
+        warm = self.warmup_bars
+        if isinstance(exc, SessionTakenOverError):
             return RunResult(
                 self.spec.session_id, SessionStatus.RUNNING, bars, warm, None, str(exc)
             )
-        except ReconciliationError as exc:
+        if isinstance(exc, ReconciliationError):
             return self._finish(SessionStatus.FAILED, warm, bars, f"reconciliation: {exc}")
-        except TradegraphError as exc:
-            self._finish(SessionStatus.FAILED, warm, bars, str(exc))
-            raise
-        except BaseException as exc:
-            if isinstance(exc, KeyboardInterrupt):
-                return self._finish(SessionStatus.STOPPED, warm, bars, None)
-            self._finish(SessionStatus.FAILED, warm, bars, f"{type(exc).__name__}: {exc}")
-            raise
-        return self._finish(SessionStatus.STOPPED, warm, bars, None)
+        if isinstance(exc, KeyboardInterrupt):
+            return self._finish(SessionStatus.STOPPED, warm, bars, None)
+        message = str(exc) if isinstance(exc, TradegraphError) else f"{type(exc).__name__}: {exc}"
+        result = self._finish(SessionStatus.FAILED, warm, bars, message)
+        if reraise:
+            raise exc
+        return result
 
     def _finish(self, status: SessionStatus, warm: int, bars: int, error: str | None) -> RunResult:
         sessions = self.parts.sessions
+        state = sessions.get_state(self.spec.session_id)
         for _ in range(5):
-            state = sessions.get_state(self.spec.session_id)
             try:
                 state = sessions.save_state(state.finished(status, self.parts.wall.now(), error))
                 break
             except StaleStateError:
-                continue
+                state = sessions.get_state(self.spec.session_id)
         return RunResult(self.spec.session_id, status, bars, warm, state.cursor, error)
 
     def stop_requested(self) -> bool:
-        """Read the stored status (for pacing waits); True once a stop was requested."""
+        """Read the stored status; True (and the feed stopped) once a stop was requested
+        or another process took the session over."""
         if self._stop_seen:
             return True
         state = self.parts.sessions.get_state(self.spec.session_id)
@@ -305,98 +259,127 @@ class SessionRunner:
             self.parts.feed.stop()
         return self._stop_seen
 
-    # --- start-up ---------------------------------------------------------------------
+    def _resume_clock(self, cursor: datetime | None) -> None:
+        """Business time to resume at: the open of the first bar to do, but never before
+        anything already recorded — an order decided at the close of the bar in flight and
+        sent by the reconciliation below must keep that close as its time, or the venue
+        would let it trade the bar it was decided on."""
+        times = [r.order.updated_at or r.order.created_at for r in self.book.orders()]
+        if cursor is not None:
+            times.append(cursor + timedelta(seconds=self.spec.timeframe.seconds))
+        if times:
+            self._set_time(max(times))
 
-    def _resume_time(self, state: SessionState) -> datetime | None:
-        if state.cursor is None:
-            return None
-        return state.cursor + timedelta(seconds=self.spec.timeframe.seconds)
+    def _halted(self) -> bool:
+        """The durable kill switch: when the strategy's risk guard is HALTED, trip the
+        OMS's switch and cancel the strategy's open orders (``services.trading``)."""
+        spec = self.spec
+        report = enforce_halt(
+            self.parts.risk_store, self.parts.orders, spec.tenant_id, spec.strategy_id
+        )
+        if report is None:
+            return False
+        status = self.parts.orders.kill_switch.status
+        self.halt_reason = f"halted: {status.reason}; canceled {len(report.canceled)} orders"
+        return True
 
-    def _set_time(self, moment: datetime | None) -> None:
+    def _set_time(self, moment: datetime) -> None:
         clock = self.parts.clock
-        if moment is not None and isinstance(clock, TestClock) and moment > clock.now():
+        if isinstance(clock, TestClock) and moment > clock.now():
             clock.set(moment)
 
-    def _reconcile(self) -> None:
-        self._hook("during_reconcile")
-        self.parts.orders.reconcile()
+    def _hook(self, name: str) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint(name)
+
+    def _remember(self, bar: Bar, decision: Decision) -> None:
+        self.history.append(bar)
+        if self.keeper is not None and decision.direction.sign:
+            did = decision_id(self.spec.session_id, bar.time)
+            self.keeper.remember(did, decision.stop, decision.target)
 
     def _warm_up(self, cursor: datetime | None) -> int:
         if cursor is None:
             return 0
         count = 0
         for bar in self.parts.feed.history(cursor):
-            self.engine.step(bar_input(bar))
-            self._recent.append(bar)
+            self._remember(bar, self.engine.step(bar_input(bar)))
             count += 1
         self.book.refresh()
+        if self.keeper is not None:
+            self.keeper.rebuild()
         return count
-
-    def _hook(self, name: str) -> None:
-        if self.checkpoint is not None:
-            self.checkpoint(name)
 
     # --- one bar ----------------------------------------------------------------------
 
-    def _market(self, bar: Bar) -> int:
+    def market(self, bar: Bar, peers: Sequence[SessionRunner] = ()) -> int:
         """Trade ``bar`` at the venue and store what happened; returns the fills stored.
 
-        With nothing working at the simulated venue nothing can fill: the bar is only
-        shown to it (its last price) and the OMS is not asked to sync."""
+        ``peers``: other sessions of a group on the same instrument (and account): the bar
+        is traded once for all of them, each protecting its own new entry."""
         orders = self.parts.orders
-        venue = self.parts.venue
+        venue: BarVenue | None = self.parts.venue
         self._set_time(bar.time)
         if venue is None:
             report = orders.sync()
             self._hook("after_bar_fills")
             return report.fills_applied
         iid = self.parts.instrument.id
-        rest = Bar(iid, bar.timeframe, bar.time + _REST, bar.open, bar.high, bar.low,
-                   bar.close, bar.volume)  # fmt: skip
-        if not venue.open_orders(iid):
-            venue.on_bar(iid, rest)
+        o, h, lo, c = bar.open, bar.high, bar.low, bar.close
+        rest = Bar(iid, bar.timeframe, bar.time + _REST, o, h, lo, c, bar.volume)
+        everyone = (self, *peers)
+        if not venue.open_orders(iid) and not any(r.unprotected for r in everyone):
+            venue.on_bar(iid, rest)  # nothing can fill: only show it the bar
             return 0
-        opening = Bar(iid, bar.timeframe, bar.time, bar.open, bar.open, bar.open, bar.open, 0.0)
+        opening = Bar(iid, bar.timeframe, bar.time, o, o, o, o, 0.0)
         venue.on_bar(iid, opening)
         filled = orders.sync().fills_applied
+        for runner in everyone:
+            keeper = runner.keeper
+            if keeper is not None and (filled or keeper.state is None):
+                keeper.protect_fill(bar)
         self._hook("after_open")
         venue.on_bar(iid, rest)
         filled += orders.sync().fills_applied
         self._hook("after_bar_fills")
         return filled
 
-    def _step(self, bar: Bar) -> None:
+    @property
+    def unprotected(self) -> bool:
+        """A stop-policy position without its stop state (a resume right after an entry
+        filled): its bar must go through the two-step market to place the legs."""
+        return self.keeper is not None and self.keeper.unprotected
+
+    def step(self, bar: Bar) -> None:
+        """One bar: market, then decide (see the module docstring)."""
+        self.decide(bar, self.market(bar))
+
+    def decide(self, bar: Bar, filled: int) -> None:
+        """The close of ``bar``: decide, act, record (``filled``: fills the bar brought)."""
         fills: tuple[Fill, ...] = ()
-        if self._market(bar):
+        if filled:
             self.book.refresh()
             fills = self.book.last_fills
         self._set_time(bar.close_time)
         now = self.parts.clock.now()
         decision = self.engine.step(bar_input(bar))
-        self._recent.append(bar)
+        self._remember(bar, decision)
         position = self.book.position
+        time_exit = self.keeper.advance(position) if self.keeper is not None else False
         acting = self._cron is None or self._cron.matches(bar.close_time)
         p = (
-            plan(decision, position, self.options.direction)
+            plan(decision, position, self.options.direction, time_exit=time_exit)
             if acting
             else Plan(note="off schedule: observed only")
         )
         did = decision_id(self.spec.session_id, bar.time)
-        outcome, order_ids = self._act(p, decision, bar, did, now)
+        outcome = self._act(p, decision, bar, did, now)
         self._hook("after_orders")
         close = _decimal(bar.close)
         equity = self.book.equity(close)
-        update = observe_equity(
-            self.parts.risk_store,
-            self.guard,
-            self.spec.tenant_id,
-            self.spec.strategy_id,
-            equity=equity,
-            now=now,
-        )
+        update = self._observe(equity, now)
         self._mode = update.state.mode
         peak = max(update.state.peak_equity, equity)
-        drawdown = (peak - equity) / peak if peak > 0 else _ZERO
         record = DecisionRecord(
             session_id=self.spec.session_id,
             decision_id=did,
@@ -409,8 +392,8 @@ class SessionRunner:
             confidence=decision.confidence if math.isfinite(decision.confidence) else 0.0,
             reasoning=decision.reasoning,
             inputs=self._inputs(bar, position),
-            outcome=outcome if outcome else p.note,
-            order_ids=order_ids,
+            outcome=outcome.text,
+            order_ids=outcome.order_ids,
             created_at=now,
         )
         snapshot = EquitySnapshot(
@@ -419,25 +402,31 @@ class SessionRunner:
             equity=equity,
             cash=self.book.cash,
             position_value=self.book.position_value(close),
-            drawdown=drawdown,
+            drawdown=(peak - equity) / peak if peak > 0 else _ZERO,
         )
         self._record(bar, record, snapshot)
         if self.observer is not None:
-            self.observer(
-                StepReport(
-                    bar,
-                    decision,
-                    p.note,
-                    record.outcome,
-                    order_ids,
-                    fills,
-                    equity,
-                    self.book.position,
-                )
-            )
+            report = StepReport(
+                bar, decision, p.note, outcome.text, outcome.order_ids, fills, equity,
+                self.book.position,
+            )  # fmt: skip
+            self.observer(report)
+
+    def _observe(self, equity: Decimal, now: datetime) -> GuardUpdate:
+        """The drawdown guard observes the strategy's equity (``risk.store.observe_equity``)
+        at business time — but never before the guard's last change, which an operator's
+        `halt` / `risk reset` stamps with wall time (a replay then observes at that time)."""
+        store, spec = self.parts.risk_store, self.spec
+        state = store.load(spec.tenant_id, spec.strategy_id)
+        if state is None:
+            update = GuardUpdate(self.guard.start(equity, now))
+        else:
+            update = self.guard.observe(state, equity, max(now, state.updated_at))
+        store.save(spec.tenant_id, spec.strategy_id, update.state, update.transitions)
+        return update
 
     def _inputs(self, bar: Bar, position: Decimal) -> dict[str, str | float | bool | None]:
-        return {
+        seen: dict[str, str | float | bool | None] = {
             "open": bar.open,
             "high": bar.high,
             "low": bar.low,
@@ -446,19 +435,31 @@ class SessionRunner:
             "position": str(position),
             "guard": self._mode.value,
         }
+        state = self.keeper.state if self.keeper is not None else None
+        if state is not None and state.has_stop:
+            seen["stop"] = state.stop
+        for name, ref in list(self.parts.graph.outputs.items())[:_MAX_OUTPUTS]:
+            value = self.engine.value(ref.node, ref.port)  # the workflow's named outputs
+            if isinstance(value, np.ndarray) and len(value) and name not in seen:
+                last = value[-1]
+                if isinstance(last, np.bool_ | bool):
+                    seen[name] = bool(last)
+                elif isinstance(last, np.floating | float) and math.isfinite(float(last)):
+                    seen[name] = float(last)
+        return seen
 
     def _record(self, bar: Bar, record: DecisionRecord, snapshot: EquitySnapshot) -> None:
         sessions = self.parts.sessions
         assert self._state is not None
         state = self._state
         for _ in range(5):
-            new_state = state.stepped(bar.time, self.parts.wall.now())
             try:
+                stepped = state.stepped(bar.time, self.parts.wall.now())
                 self._state = sessions.record_step(
-                    self.spec.session_id, bar.time, record, snapshot, new_state
+                    self.spec.session_id, bar.time, record, snapshot, stepped
                 )
                 break
-            except StaleStateError:
+            except StaleStateError:  # a stop request (or a take-over) changed the state
                 state = sessions.get_state(self.spec.session_id)
                 if state.owner != self.owner:
                     self._stop_seen = True
@@ -477,148 +478,55 @@ class SessionRunner:
 
     # --- acting -----------------------------------------------------------------------
 
-    def _ctx(self, did: str, now: datetime) -> PlanContext:
-        return PlanContext(self.spec.tenant_id, self.spec.strategy_id, did, now)
-
-    def _act(
-        self, p: Plan, decision: Decision, bar: Bar, did: str, now: datetime
-    ) -> tuple[str, tuple[str, ...]]:
-        orders = self.parts.orders
+    def _act(self, p: Plan, decision: Decision, bar: Bar, did: str, now: datetime) -> Outcome:
+        actions = self.actions
         notes: list[str] = []
         placed: list[str] = []
         if p.cancel_protection or p.cancel_entries:
-            legs = [
-                r
-                for r in self.book.working()
-                if (p.cancel_protection and r.leg.split(".", 1)[0] in _PROTECTION)
-                or (p.cancel_entries and r.leg.split(".", 1)[0] == "entry")
-            ]
-            for leg in legs:
-                try:
-                    orders.cancel(leg.client_order_id)
-                except ExecutionError as exc:
-                    notes.append(f"cancel of {leg.leg} failed: {exc.message}")
-        ctx = self._ctx(did, now)
-        caps = self.parts.capabilities
+            notes.extend(
+                actions.cancel(
+                    protection=p.cancel_protection, entries=p.cancel_entries, decision_id=did
+                )
+            )
+            if p.cancel_protection and self.keeper is not None:
+                self.keeper.drop()
+        ctx = actions.context(did, now)
         if p.close is not None:
-            exit_plan = plan_exit(self.parts.instrument, self.book.position, ctx, capabilities=caps)
-            if exit_plan.planned:
-                placement = orders.place(exit_plan.records, risk_increasing=False)
-                placed.extend(r.client_order_id for r in placement.records)
-                if placement.refused_reason:
-                    notes.append(f"close refused: {placement.refused_reason}")
+            closed = actions.close(ctx)
+            placed.extend(closed.order_ids)
+            notes.append(closed.text or p.note)
         if p.open is not None:
-            outcome, ids = self._enter(p, decision, bar, ctx)
-            placed.extend(ids)
-            notes.append(outcome)
+            entered = actions.enter(
+                p.open,
+                ctx,
+                close=_decimal(bar.close),
+                reasoning=decision.reasoning,
+                mode=self._mode,
+                atr=self._sizing_atr(),
+                flat=p.close is not None,
+                bracket=self.policy is None,
+            )
+            placed.extend(entered.order_ids)
+            text = f"{p.note}: {entered.text}" if entered.order_ids else entered.text
+            notes.append(text if p.close is None else entered.text)
+        keeper = self.keeper
+        if p.close is None and p.open is None and keeper is not None and keeper.state is not None:
+            moved = keeper.move(bar, did, now)
+            placed.extend(moved)
+            if moved:
+                notes.append(f"stop moved to {keeper.state.stop:.8g}")
         if not notes:
             notes.append(p.note)
-        elif p.close is not None and not any("refused" in n for n in notes[:1]):
-            notes.insert(0, p.note)
-        return "; ".join(notes), tuple(placed)
+        return Outcome("; ".join(n for n in notes if n), tuple(placed))
 
-    def _enter(
-        self, p: Plan, decision: Decision, bar: Bar, ctx: PlanContext
-    ) -> tuple[str, tuple[str, ...]]:
-        assert p.open is not None
-        instrument = self.parts.instrument
-        now = ctx.now
-        direction = p.open.direction
-        close = _decimal(bar.close)
-        confidence = (
-            min(max(p.open.confidence, 0.0), 1.0) if math.isfinite(p.open.confidence) else 0.0
-        )
-        intent = Intent(
-            instrument_id=instrument.id,
-            direction=direction,
-            time=now,
-            confidence=confidence,
-            stop=p.open.stop_loss,
-            target=p.open.take_profit,
-            reasoning=decision.reasoning,
-        )
-        quantity, sizing_stop = self._size(intent, close)
-        if quantity <= 0:
-            return "entry not sized (no stop to size from, or below one lot)", ()
-        if sizing_stop is not None:
-            intent = replace(intent, stop=sizing_stop)
-        stop = _decimal(intent.stop) if intent.stop is not None else None
-        target = _decimal(intent.target) if intent.target is not None else None
-        # after a reversal's close the account holds nothing in this instrument
-        flat = p.close is not None
-        account = self._account(close, now, flat=flat)
-        proposal = ProposedOrder(
-            instrument=instrument,
-            side=p.open.side,
-            quantity=quantity,
-            order_type=OrderType.MARKET,
-            time=now,
-            client_order_id=ctx.client_id("entry"),
-            stop_loss=stop,
-            take_profit=target,
-        )
-        verdict = self.checker.check(proposal, account, now, self._mode)
-        if verdict.denied:
-            reasons = ", ".join(r.value for r in verdict.reasons)
-            return f"risk denied: {reasons}", ()
-        placement = self.parts.orders.submit_intent(
-            intent, verdict, strategy_id=self.spec.strategy_id, decision_id=ctx.decision_id
-        )
-        ids = tuple(r.client_order_id for r in placement.records)
-        if placement.refused_reason:
-            return f"entry refused: {placement.refused_reason}", ids
-        sized = f"{verdict.quantity}" + (" (reduced by risk)" if verdict.reduced else "")
-        return f"{p.note}: {direction.value} {sized}", ids
-
-    def _size(self, intent: Intent, price: Decimal) -> tuple[Decimal, float | None]:
-        """Units to enter, and the protective stop to place when the decision has none
-        (RISK sizing sizes from an ATR stop then; FIXED sizing adds no stop)."""
-        sizing = self.spec.sizing
-        instrument = self.parts.instrument
-        if sizing.kind is SizingKind.FIXED:
-            assert sizing.quantity is not None
-            return instrument.round_quantity(sizing.quantity), None
-        atr = self._atr()
-        equity = self.book.equity(price)
-        result = size_intent(intent, instrument, equity, self.risk_config, price=price, atr=atr)
-        stop = None
-        if intent.stop is None and result.stop is not None:
-            stop = float(result.stop)
-        # never propose more than the instrument exposure limit allows
-        cap = instrument.round_quantity(
-            self.risk_config.max_instrument_exposure * equity / (price * instrument.multiplier)
-        )
-        return min(result.quantity, cap), stop
-
-    def _atr(self) -> float | None:
-        period = _ATR_PERIOD
-        if len(self._recent) <= period:
-            return None
-        high = np.array([b.high for b in self._recent])
-        low = np.array([b.low for b in self._recent])
-        close = np.array([b.close for b in self._recent])
-        value = float(atr(high, low, close, period)[-1])
+    def _sizing_atr(self) -> float | None:
+        value = self.history.atr_at(-1, _SIZING_ATR)
         return value if math.isfinite(value) and value > 0 else None
-
-    def _account(self, close: Decimal, now: datetime, *, flat: bool) -> AccountSnapshot:
-        iid = self.parts.instrument.id
-        held = None if flat else self.book.holding_position()
-        working = [
-            r.order
-            for r in self.book.working()
-            if not (flat and r.leg.split(".", 1)[0] in _PROTECTION)
-        ]
-        return AccountSnapshot(
-            equity=self.book.equity(close),
-            positions=(held,) if held is not None and held.quantity != 0 else (),
-            open_orders=tuple(o for o in working if not o.reduce_only),
-            last_prices={iid: PriceMark(close, now)},
-            instruments={iid: self.parts.instrument},
-        )
 
 
 __all__ = [
     "BarVenue",
+    "Checkpoint",
     "Pacer",
     "RunResult",
     "SessionParts",
