@@ -82,8 +82,12 @@ def audit_entry_hash_from_text(
     actor: str,
     payload_json: str,
     prev_hash: str,
+    time_text: str | None = None,
 ) -> str:
     """``audit_entry_hash`` from the payload's canonical JSON text, without parsing it.
+
+    ``time_text`` may pass ``audit_time_text(time)`` already computed (a batch of entries
+    shares one time).
 
     Equal to ``audit_entry_hash`` whenever ``payload_json == canonical_json(payload)``
     (the stored form); any other text, even an equivalent re-spelling, hashes differently.
@@ -93,7 +97,7 @@ def audit_entry_hash_from_text(
     document = (
         f'{{"actor":{_encode_str(actor)},"kind":{_encode_str(kind)},"payload":{payload_json},'
         f'"prev_hash":{_encode_str(prev_hash)},"seq":{int(seq)},'
-        f'"tenant_id":{_encode_str(tenant_id)},"time":"{audit_time_text(time)}"}}'
+        f'"tenant_id":{_encode_str(tenant_id)},"time":"{time_text or audit_time_text(time)}"}}'
     )
     return hashlib.sha256(document.encode("utf-8")).hexdigest()
 

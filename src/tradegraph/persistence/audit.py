@@ -36,6 +36,7 @@ from tradegraph.model.audit import (
     JSONObject,
     JSONValue,
     audit_entry_hash_from_text,
+    audit_time_text,
 )
 from tradegraph.model.tenant import DEFAULT_TENANT_ID, check_tenant_id
 from tradegraph.persistence.database import Database
@@ -88,8 +89,8 @@ def _check_text(value: str, what: str, max_length: int, example: str) -> str:
     return value
 
 
-def _encode_payload(payload: Mapping[str, JSONValue]) -> tuple[str, JSONObject]:
-    """The canonical JSON text of ``payload`` and the JSON object it decodes to."""
+def _encode_payload(payload: Mapping[str, JSONValue]) -> str:
+    """The canonical JSON text of ``payload`` (what is stored and hashed)."""
     if not isinstance(payload, Mapping) or not all(isinstance(k, str) for k in payload):
         raise ValidationError(
             f"Audit payload must be a JSON object with string keys, got {payload!r:.200}.",
@@ -103,8 +104,7 @@ def _encode_payload(payload: Mapping[str, JSONValue]) -> tuple[str, JSONObject]:
             hint="Use only str, int, finite float, bool, None, lists and dicts with "
             "string keys (Decimal and datetime are rendered as strings).",
         ) from exc
-    decoded: JSONObject = json.loads(text)
-    return text, decoded
+    return text
 
 
 def _decode_payload(seq: int, text: str) -> JSONObject:
@@ -186,18 +186,22 @@ class AuditJournal:
         actor: str,
         entries: Sequence[tuple[str, Mapping[str, JSONValue]]],
         tenant_id: str = DEFAULT_TENANT_ID,
+        *,
+        returning: bool = True,
     ) -> list[AuditEntry]:
         """Append ``(kind, payload)`` entries, in order, inside the caller's unit of work.
 
         One head read and one head write for the whole batch, and one multi-row insert:
         appending n entries costs about as much as hashing them. All or none commit.
+        ``returning=False`` skips building the ``AuditEntry`` values (an empty list is
+        returned) for high-volume writers that don't use them.
         """
         _check_text(actor, "actor", _ACTOR_LENGTH, "oms")
         check_tenant_id(tenant_id)
         encoded = []
         for kind, payload in entries:
             _check_text(kind, "kind", _KIND_LENGTH, "order.submitted")
-            encoded.append((kind, *_encode_payload(payload)))
+            encoded.append((kind, _encode_payload(payload)))
         if not encoded:
             return []
         session.flush()  # pending ORM changes first, as an ORM query would autoflush them
@@ -216,11 +220,12 @@ class AuditJournal:
             )
         seq, prev_hash = head.seq, head.hash
         time = self._clock.now()
+        time_text = audit_time_text(time)
         rows: list[dict[str, object]] = []
         appended: list[AuditEntry] = []
-        for kind, text, decoded in encoded:
+        for kind, text in encoded:
             seq += 1
-            # the stored text is canonical JSON of ``decoded``: same digest as audit_entry_hash
+            # the stored text is canonical JSON of the payload: same digest as audit_entry_hash
             digest = audit_entry_hash_from_text(
                 seq=seq,
                 time=time,
@@ -229,6 +234,7 @@ class AuditJournal:
                 actor=actor,
                 payload_json=text,
                 prev_hash=prev_hash,
+                time_text=time_text,
             )
             rows.append(
                 {
@@ -242,18 +248,19 @@ class AuditJournal:
                     "hash": digest,
                 }
             )
-            appended.append(
-                AuditEntry(
-                    seq=seq,
-                    time=time,
-                    tenant_id=tenant_id,
-                    kind=kind,
-                    actor=actor,
-                    payload=decoded,
-                    prev_hash=prev_hash,
-                    hash=digest,
+            if returning:
+                appended.append(
+                    AuditEntry(
+                        seq=seq,
+                        time=time,
+                        tenant_id=tenant_id,
+                        kind=kind,
+                        actor=actor,
+                        payload=_decode_payload(seq, text),
+                        prev_hash=prev_hash,
+                        hash=digest,
+                    )
                 )
-            )
             prev_hash = digest
         connection.execute(_INSERT_ENTRY, rows)
         connection.execute(_MOVE_HEAD, {"seq": seq, "hash": prev_hash, "updated_at": time})

@@ -185,6 +185,7 @@ class SqlOrderStore:
                 self._actor,
                 [created_entry(r) for r in fresh.values()],
                 self._tenant_id,
+                returning=False,
             )
         return [stored.get(r.client_order_id) or fresh[r.client_order_id] for r in records]
 
@@ -241,7 +242,9 @@ class SqlOrderStore:
         entries: list[tuple[str, dict[str, JSONValue]]] = []
         for record, update_ in zip(written, updates, strict=True):
             entries.extend(update_entries(record, update_))
-        self._journal.append_many_in(session, self._actor, entries, self._tenant_id)
+        self._journal.append_many_in(
+            session, self._actor, entries, self._tenant_id, returning=False
+        )
         return written
 
     def _mismatch_error(self, updates: Sequence[OrderUpdate]) -> TradegraphError:
