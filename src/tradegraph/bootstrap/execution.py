@@ -37,7 +37,7 @@ from contextlib import AbstractContextManager, contextmanager
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from tradegraph.adapters.brokers.ccxt import (
     CcxtExchangeConfig,
@@ -70,7 +70,7 @@ from tradegraph.model.audit import AuditEntry
 from tradegraph.model.enums import AssetClass
 from tradegraph.model.instrument import Instrument
 from tradegraph.model.tenant import DEFAULT_TENANT_ID
-from tradegraph.orchestrator.sessions.assembly import BoundedOrderStore, paper_instrument
+from tradegraph.orchestrator.sessions.assembly import paper_instrument
 from tradegraph.persistence.audit import AuditJournal
 from tradegraph.persistence.database import Database
 from tradegraph.persistence.orders import SqlOrderStore
@@ -343,7 +343,7 @@ def build_order_manager(
 ) -> OrderManager:
     """An ``OrderManager`` over an open venue and a store, configured from settings."""
     return OrderManager(
-        cast(OrderStore, BoundedOrderStore(store)),
+        store,
         client,
         clock,
         instruments=instruments,

@@ -35,7 +35,7 @@ from tradegraph.execution.store import OrderStore
 from tradegraph.model.timeframe import Timeframe
 from tradegraph.orchestrator.sessions.assembly import instrument_id
 from tradegraph.orchestrator.sessions.book import StrategyBook
-from tradegraph.orchestrator.sessions.options import SessionOptions, with_options
+from tradegraph.orchestrator.sessions.options import SessionOptions
 from tradegraph.orchestrator.sessions.spec import (
     FeedKind,
     SessionInfo,
@@ -180,10 +180,11 @@ def create_session(
         speed=request.speed,
         start=request.start,
         end=request.end,
-        params=with_options(request.params, request.options),
+        params=request.params,
         risk=risk_overrides(request.risk) if request.risk is not None else {},
         venue=venue,
         sizing=sizing,
+        options=request.options,
     )
     sessions.create(spec)
     return spec

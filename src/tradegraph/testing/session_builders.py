@@ -1,4 +1,5 @@
-"""Builders of session values for tests: a valid spec, a decision and an equity snapshot."""
+"""Builders of session values for tests: a valid spec, non-default session options, a
+decision and an equity snapshot."""
 
 from __future__ import annotations
 
@@ -6,18 +7,41 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from tradegraph.backtest.config import Direction as Mode
 from tradegraph.model.enums import Direction
 from tradegraph.model.tenant import DEFAULT_TENANT_ID
 from tradegraph.model.timeframe import Timeframe
 from tradegraph.orchestrator.sessions.spec import (
     DecisionRecord,
     EquitySnapshot,
+    SessionOptions,
     SessionSpec,
     SizingSpec,
     VenueSpec,
     decision_id,
 )
+from tradegraph.risk.stops import StopPolicy, TrailingKind
 from tradegraph.testing.risk import T0
+
+
+def make_session_options() -> SessionOptions:
+    """Options with every field away from its default (both directions, a chandelier
+    trailing stop with a time stop, a 4-hourly schedule): what a round trip must keep."""
+    return SessionOptions(
+        direction=Mode.BOTH,
+        stop_policy=StopPolicy(
+            atr_multiple=2.5,
+            atr_period=10,
+            breakeven_r=None,
+            breakeven_offset_r=0.25,
+            trailing=TrailingKind.CHANDELIER,
+            trail_multiple=2.0,
+            chandelier_period=12,
+            max_bars=24,
+            time_stop_min_r=0.5,
+        ),
+        schedule="0 */4 * * *",
+    )
 
 
 def make_session_spec(
@@ -86,4 +110,4 @@ def make_equity(session_id: str, time: datetime, equity: str = "10000") -> Equit
     )
 
 
-__all__ = ["make_decision", "make_equity", "make_session_spec"]
+__all__ = ["make_decision", "make_equity", "make_session_options", "make_session_spec"]

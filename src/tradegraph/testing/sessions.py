@@ -49,7 +49,12 @@ from tradegraph.orchestrator.sessions.store import (
     stop_target,
 )
 from tradegraph.testing.risk import T0
-from tradegraph.testing.session_builders import make_decision, make_equity, make_session_spec
+from tradegraph.testing.session_builders import (
+    make_decision,
+    make_equity,
+    make_session_options,
+    make_session_spec,
+)
 
 # --- the fake ------------------------------------------------------------------------------
 
@@ -316,7 +321,7 @@ class SessionStoreContract:
 
     def test_create_then_get_round_trips_spec_and_initial_state(self) -> None:
         store = self.make_store()
-        spec = make_session_spec()
+        spec = make_session_spec(options=make_session_options())
         state = store.create(spec)
         assert state.status is SessionStatus.CREATED
         assert state.cursor is None
@@ -326,6 +331,8 @@ class SessionStoreContract:
         assert store.get_state("s1") == state
         assert store.get_spec("s1").venue.commission_pct == Decimal("0.001")
         assert store.get_spec("s1").risk_config().leverage == Decimal(2)
+        assert store.get_spec("s1").options == make_session_options()
+        assert store.get_spec("s1").params == {"fast": 10, "slow": 30}
 
     def test_create_is_idempotent_and_refuses_a_different_spec(self) -> None:
         store = self.make_store()
@@ -334,6 +341,9 @@ class SessionStoreContract:
         assert store.create(spec) == first
         assert [k for k, _ in self.journal(store)] == [KIND_CREATED]
         error = _raises(ValidationError, lambda: store.create(make_session_spec(symbol="ETH")))
+        assert "different spec" in error.message
+        other_options = make_session_spec(options=make_session_options())
+        error = _raises(ValidationError, lambda: store.create(other_options))
         assert "different spec" in error.message
 
     def test_unknown_session_is_not_found(self) -> None:
@@ -564,5 +574,6 @@ __all__ = [
     "SessionStoreContract",
     "make_decision",
     "make_equity",
+    "make_session_options",
     "make_session_spec",
 ]

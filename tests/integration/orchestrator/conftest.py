@@ -20,12 +20,7 @@ from tradegraph.execution.simulated import MemoryVenueJournal
 from tradegraph.orchestrator.sessions.assembly import instrument_id, paper_parts
 from tradegraph.orchestrator.sessions.book import StrategyBook
 from tradegraph.orchestrator.sessions.feeds import ReplayFeed
-from tradegraph.orchestrator.sessions.options import (
-    SessionOptions,
-    parse_mode,
-    split_params,
-    with_options,
-)
+from tradegraph.orchestrator.sessions.options import SessionOptions, parse_mode
 from tradegraph.orchestrator.sessions.runner import RunResult, SessionRunner
 from tradegraph.orchestrator.sessions.spec import SessionSpec, SizingSpec, VenueSpec
 from tradegraph.portfolio.ledger import LedgerTrade
@@ -97,9 +92,7 @@ def paper_spec(
         instrument_id=instrument_id(SYMBOL, account),
         timeframe="1h",
         created_at=datetime(2024, 1, 1, tzinfo=UTC),
-        params=with_options(
-            params or {}, SessionOptions(direction=parse_mode(direction), stop_policy=policy)
-        ),
+        params=params or {},
         risk=PERMISSIVE_RISK,
         venue=VenueSpec(
             venue=account,
@@ -107,6 +100,7 @@ def paper_spec(
             slippage_bps=Decimal(slippage_bps),
         ),
         sizing=SizingSpec.fixed(quantity),
+        options=SessionOptions(direction=parse_mode(direction), stop_policy=policy),
         speed=0.0,
     )
 
@@ -171,9 +165,8 @@ def backtest_trades() -> Callable[..., tuple[list[Trade], float]]:
     """The backtest's closed trades (fees = entry + exit fee) and its open position."""
 
     def run(spec: SessionSpec, frame: pd.DataFrame, direction: str) -> tuple[list[Trade], float]:
-        options, _ = split_params(spec.params)
         config = BacktestConfig(
-            stop_policy=options.stop_policy,
+            stop_policy=spec.options.stop_policy,
             direction=Direction[direction.upper()],
             sizing=Sizing.FIXED,
             size=float(spec.sizing.quantity or 0),

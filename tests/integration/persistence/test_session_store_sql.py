@@ -5,29 +5,31 @@ process's handle on the database."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tradegraph.core.clock import TestClock
-from tradegraph.core.errors import StaleStateError
+from tradegraph.core.errors import StaleStateError, ValidationError
 from tradegraph.model.audit import JSONValue
 from tradegraph.orchestrator.sessions import SessionStatus, SessionStore
 from tradegraph.orchestrator.sessions.store import KIND_STEP
 from tradegraph.persistence import Database
 from tradegraph.persistence.audit import AuditJournal
 from tradegraph.persistence.repository import TenantRepository
-from tradegraph.persistence.rows import EquitySnapshotRow, SessionDecisionRow
+from tradegraph.persistence.rows import EquitySnapshotRow, SessionDecisionRow, SessionRow
 from tradegraph.persistence.sessions import SqlSessionStore
 from tradegraph.testing.risk import T0
 from tradegraph.testing.sessions import (
     SessionStoreContract,
     make_decision,
     make_equity,
+    make_session_options,
     make_session_spec,
 )
 
@@ -123,3 +125,26 @@ def test_concurrent_creates_of_one_session_store_it_once(
     assert all(r == results[0] for r in results), results
     kinds = [e.kind for e in AuditJournal(migrated, clock).iter_entries()]
     assert kinds.count("session.created") == 1
+
+
+def test_options_are_stored_as_a_typed_object_and_unknown_keys_are_refused(
+    migrated: Database, clock: TestClock
+) -> None:
+    store = _store(migrated, clock)
+    spec = make_session_spec(options=make_session_options())
+    store.create(spec)
+    with migrated.session(read_only=True) as session:
+        stored = json.loads(session.scalars(select(SessionRow.spec)).one())
+    assert stored["options"] == make_session_options().to_dict()
+    assert stored["params"] == {"fast": 10, "slow": 30}
+    assert store.get_spec("s1") == spec
+
+    edited = {**stored, "options": {**stored["options"], "stops": "atr"}}
+    with migrated.session() as session:
+        session.execute(update(SessionRow).values(spec=json.dumps(edited)))
+    with pytest.raises(ValidationError, match=r"Unknown session option\(s\): stops"):
+        store.get_spec("s1")
+    with migrated.session() as session:
+        session.execute(update(SessionRow).values(spec=json.dumps({**stored, "mode": "both"})))
+    with pytest.raises(ValidationError, match=r"Session spec 's1' has unknown key\(s\) mode\."):
+        store.get_spec("s1")

@@ -1,22 +1,20 @@
-"""Session options (direction mode, stop policy, schedule): validated, and persisted with
-the session spec's parameters."""
+"""Session options (direction mode, stop policy, schedule): validated, and persisted as a
+typed field of the session spec."""
 
 from __future__ import annotations
 
+import json
 import math
+from typing import Any
 
 import pytest
 
 from tradegraph.backtest.config import Direction as Mode
 from tradegraph.core.errors import ValidationError
-from tradegraph.orchestrator.sessions.options import (
-    OPTIONS_KEY,
-    SessionOptions,
-    parse_mode,
-    split_params,
-    with_options,
-)
+from tradegraph.orchestrator.sessions.options import SessionOptions, parse_mode
+from tradegraph.orchestrator.sessions.spec import SessionSpec
 from tradegraph.risk.stops import StopPolicy, TrailingKind
+from tradegraph.testing.sessions import make_session_options, make_session_spec
 
 
 def test_modes_parse_like_the_backtest_option() -> None:
@@ -43,29 +41,68 @@ def test_modes_parse_like_the_backtest_option() -> None:
             ),
         ),
         SessionOptions(stop_policy=StopPolicy(max_bars=5, time_stop_min_r=0.5)),
+        make_session_options(),
     ],
 )
-def test_options_round_trip_through_the_spec_parameters(options: SessionOptions) -> None:
-    params = with_options({"fast": 10, "slow": 40}, options)
-    assert set(params) == {"fast", "slow", OPTIONS_KEY}
-    back, rest = split_params(params)
-    assert back == options
-    assert rest == {"fast": 10, "slow": 40}
+def test_options_round_trip_through_the_spec_json(options: SessionOptions) -> None:
+    spec = make_session_spec(params={"fast": 10, "slow": 40}, options=options)
+    data = json.loads(json.dumps(spec.to_dict(), allow_nan=False))
+    assert data["options"] == options.to_dict()
+    assert data["params"] == {"fast": 10, "slow": 40}  # the workflow's overrides only
+    back = SessionSpec.from_dict(data)
+    assert back.options == options
+    assert back == spec
+
+
+def test_options_are_a_nested_typed_object() -> None:
+    data = make_session_options().to_dict()
+    assert data["direction"] == "both"
+    assert data["schedule"] == "0 */4 * * *"
+    policy = data["stop_policy"]
+    assert isinstance(policy, dict)
+    assert policy["trailing"] == "chandelier"
+    assert policy["time_stop_min_r"] == 0.5
+    # inf ("always exit") is not JSON: it is written as null and read back as inf
+    default_policy = SessionOptions(stop_policy=StopPolicy(max_bars=3)).to_dict()["stop_policy"]
+    assert isinstance(default_policy, dict)
+    assert default_policy["time_stop_min_r"] is None
+    assert SessionOptions.from_dict({"stop_policy": default_policy}).stop_policy == StopPolicy(
+        max_bars=3
+    )
 
 
 def test_no_options_means_the_defaults() -> None:
-    options, rest = split_params({"fast": 5})
-    assert options == SessionOptions()
+    spec = make_session_spec()
+    options = spec.options
+    assert options == SessionOptions() == SessionOptions.from_dict({})
     assert options.direction is Mode.LONG
     assert options.stop_policy is None
-    assert rest == {"fast": 5}
+    assert options.cron is None
     assert math.isinf(StopPolicy().time_stop_min_r)
 
 
 def test_bad_options_are_refused_clearly() -> None:
     with pytest.raises(ValidationError, match="Cron expression"):
         SessionOptions(schedule="every hour")
-    with pytest.raises(ValidationError, match="not JSON"):
-        split_params({OPTIONS_KEY: "{nope"})
-    with pytest.raises(ValidationError, match="Unknown session option"):
+    with pytest.raises(ValidationError, match=r"Unknown session option\(s\): speed") as info:
         SessionOptions.from_dict({"direction": "long", "speed": 3})
+    assert info.value.hint == "Known: direction, stop_policy, schedule."
+    with pytest.raises(ValidationError, match="must be a JSON object"):
+        SessionOptions.from_dict("long")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="stop_policy must be a JSON object"):
+        SessionOptions.from_dict({"stop_policy": 2.0})
+    with pytest.raises(
+        ValidationError, match=r"Unknown stop_policy field\(s\) in the session options: atr_mult\."
+    ):
+        SessionOptions.from_dict({"stop_policy": {"atr_mult": 2.0}})
+    with pytest.raises(ValidationError, match="Unknown stop_policy trailing 'sideways'"):
+        SessionOptions.from_dict({"stop_policy": {"trailing": "sideways"}})
+    with pytest.raises(ValidationError, match="Unknown direction 'up'"):
+        SessionOptions.from_dict({"direction": "up"})
+
+
+def test_a_spec_with_bad_options_is_refused_clearly() -> None:
+    data: dict[str, Any] = make_session_spec().to_dict()
+    data["options"] = {**make_session_options().to_dict(), "stops": "atr"}
+    with pytest.raises(ValidationError, match=r"Unknown session option\(s\): stops"):
+        SessionSpec.from_dict(data)

@@ -22,7 +22,7 @@ from tradegraph.orchestrator.sessions.spec import (
 )
 from tradegraph.risk.config import RiskConfig
 from tradegraph.testing.risk import T0
-from tradegraph.testing.sessions import make_decision, make_session_spec
+from tradegraph.testing.sessions import make_decision, make_session_options, make_session_spec
 
 
 @pytest.mark.parametrize(
@@ -51,10 +51,32 @@ def test_spec_round_trips_through_json() -> None:
         start=T0,
         end=T0 + timedelta(days=3),
         speed="250x",  # type: ignore[arg-type]
+        options=make_session_options(),
     )
     assert spec.speed == 250.0
-    text = json.dumps(spec.to_dict())
-    assert SessionSpec.from_dict(json.loads(text)) == spec
+    text = json.dumps(spec.to_dict(), allow_nan=False)
+    back = SessionSpec.from_dict(json.loads(text))
+    assert back == spec
+    assert back.options == make_session_options()
+
+
+def test_spec_json_with_unknown_or_missing_keys_is_refused_clearly() -> None:
+    data = make_session_spec().to_dict()
+    with pytest.raises(
+        ValidationError, match=r"Session spec 's1' has unknown key\(s\) _session\."
+    ) as info:
+        SessionSpec.from_dict({**data, "_session": "{}"})
+    assert info.value.hint is not None
+    assert "to_dict" in info.value.hint
+    without = {k: v for k, v in data.items() if k not in ("options", "sizing")}
+    with pytest.raises(ValidationError, match=r"missing key\(s\) options, sizing\."):
+        SessionSpec.from_dict(without)
+    with pytest.raises(
+        ValidationError, match=r"unknown key\(s\) direction and missing key\(s\) options"
+    ):
+        SessionSpec.from_dict({**without, "sizing": data["sizing"], "direction": "long"})
+    with pytest.raises(ValidationError, match="must be a JSON object"):
+        SessionSpec.from_dict([1, 2])  # type: ignore[arg-type]
 
 
 def test_spec_validates_its_fields() -> None:

@@ -1,5 +1,6 @@
-"""Paper/live sessions: their typed spec and state (``spec``), and the ``SessionStore``
-port that persists them with their decisions and equity snapshots (``store``).
+"""Paper/live sessions: their typed spec (with the runner's ``SessionOptions``) and state
+(``spec``), and the ``SessionStore`` port that persists them with their decisions and
+equity snapshots (``store``).
 
 The in-memory fake and its conformance suite are in ``tradegraph.testing.sessions``; the
 database-backed store is ``tradegraph.persistence.sessions.SqlSessionStore``.
@@ -10,6 +11,7 @@ from tradegraph.orchestrator.sessions.spec import (
     EquitySnapshot,
     FeedKind,
     SessionInfo,
+    SessionOptions,
     SessionSpec,
     SessionState,
     SessionStatus,
@@ -27,6 +29,7 @@ __all__ = [
     "EquitySnapshot",
     "FeedKind",
     "SessionInfo",
+    "SessionOptions",
     "SessionSpec",
     "SessionState",
     "SessionStatus",

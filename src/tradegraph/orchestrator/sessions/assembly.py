@@ -12,9 +12,8 @@ precision, and coarse ticks would move fills and stops away from the backtest's.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, cast
 
 from tradegraph.ai.cache import CachedLLM
 from tradegraph.core.clock import Clock
@@ -22,12 +21,10 @@ from tradegraph.core.errors import ValidationError
 from tradegraph.execution.config import OmsConfig
 from tradegraph.execution.oms import OrderManager
 from tradegraph.execution.simulated import SimulatedVenue, SimulatedVenueConfig, VenueJournal
-from tradegraph.execution.store import OrderRecord, OrderStore
+from tradegraph.execution.store import OrderStore
 from tradegraph.model.enums import AssetClass
 from tradegraph.model.instrument import Instrument
-from tradegraph.model.order import OrderStatus
 from tradegraph.orchestrator.sessions.feeds import Feed
-from tradegraph.orchestrator.sessions.options import split_params
 from tradegraph.orchestrator.sessions.runner import Checkpoint, SessionParts
 from tradegraph.orchestrator.sessions.spec import SessionSpec
 from tradegraph.orchestrator.sessions.store import SessionStore
@@ -39,40 +36,6 @@ from tradegraph.workflow.validation import resolve
 
 PAPER_TICK = Decimal("1e-8")
 PAPER_LOT = Decimal("1e-8")
-
-
-class BoundedOrderStore:
-    """An ``OrderStore`` whose ``find`` never asks for more than ``max_limit`` rows.
-
-    TODO(execution / persistence): ``execution.flow`` asks ``find(limit=1_000_000_000)``
-    ("all") while ``SqlOrderStore`` refuses limits above 100,000; until they agree this
-    wrapper clamps the limit (the same rows unless a store holds more than that)."""
-
-    def __init__(self, inner: OrderStore, max_limit: int = 100_000) -> None:
-        self._inner = inner
-        self._max = max_limit
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)
-
-    @property
-    def tenant_id(self) -> str:
-        return self._inner.tenant_id
-
-    def find(
-        self,
-        *,
-        statuses: Collection[OrderStatus] | None = None,
-        strategy_id: str | None = None,
-        instrument_id: str | None = None,
-        limit: int = 1000,
-    ) -> list[OrderRecord]:
-        return self._inner.find(
-            statuses=statuses,
-            strategy_id=strategy_id,
-            instrument_id=instrument_id,
-            limit=min(limit, self._max),
-        )
 
 
 def quote_currency(symbol: str) -> str:
@@ -115,9 +78,8 @@ def venue_config(spec: SessionSpec) -> SimulatedVenueConfig:
 def session_graph(spec: SessionSpec, workflow: WorkflowSpec) -> ResolvedGraph:
     """``workflow`` bound to the session's symbol and timeframe, with its parameter
     overrides (as ``backtest_workflow`` resolves it)."""
-    _, params = split_params(spec.params)
     bound = bind_inputs(workflow, symbol=spec.symbol, timeframe=spec.timeframe)
-    return resolve(bound, overrides=params)
+    return resolve(bound, overrides=spec.params)
 
 
 def replay_oms_config() -> OmsConfig:
@@ -159,7 +121,7 @@ def account_parts(
     instruments = {s.symbol: paper_instrument(s.symbol, account.venue) for s in specs}
     venue = SimulatedVenue(instruments.values(), clock, venue_config(specs[0]), venue_journal)
     oms = OrderManager(
-        cast(OrderStore, BoundedOrderStore(order_store)),
+        order_store,
         venue,
         clock,
         instruments={i.id: i for i in instruments.values()},
@@ -222,7 +184,6 @@ def paper_parts(
 __all__ = [
     "PAPER_LOT",
     "PAPER_TICK",
-    "BoundedOrderStore",
     "instrument_id",
     "paper_instrument",
     "paper_parts",

@@ -1,30 +1,27 @@
-"""Session options the runner needs beyond ``SessionSpec``: the backtest direction mode,
-the stop policy and the decision schedule.
+"""How a session's runner acts on decisions: the backtest direction mode, the stop policy
+and the decision schedule (``SessionOptions``).
 
-TODO(P1 / lead): these belong in ``SessionSpec`` as typed fields (``direction``,
-``stop_policy``, ``schedule``). Until ``spec.py`` has them they ride in
-``SessionSpec.params`` under the reserved key ``OPTIONS_KEY`` as one JSON string, so they
-are persisted with the spec and a resumed session behaves exactly like the first run;
-``split_params`` separates them from the workflow's own parameter overrides.
+They are a typed field of ``SessionSpec`` (``spec.options``), persisted with the spec as a
+nested JSON object (``to_dict``/``from_dict``), so a resumed session behaves exactly like
+the first run.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Final
 
 from tradegraph.backtest.config import Direction as Mode
 from tradegraph.core.errors import ValidationError
+from tradegraph.model.audit import JSONValue
 from tradegraph.orchestrator.sessions.schedule import CronSchedule
 from tradegraph.risk.stops import StopPolicy, TrailingKind
 
-OPTIONS_KEY = "_session"
-"""The reserved ``SessionSpec.params`` key holding the options (JSON)."""
-
 _MODES = {m.name.lower(): m for m in Mode}
+_KEYS: Final = ("direction", "stop_policy", "schedule")
+_POLICY_KEYS: Final = frozenset(f.name for f in fields(StopPolicy))
 
 
 def parse_mode(text: str | Mode) -> Mode:
@@ -59,8 +56,8 @@ class SessionOptions:
     def cron(self) -> CronSchedule | None:
         return CronSchedule.parse(self.schedule) if self.schedule else None
 
-    def to_dict(self) -> dict[str, Any]:
-        policy = None
+    def to_dict(self) -> dict[str, JSONValue]:
+        policy: dict[str, JSONValue] | None = None
         if self.stop_policy is not None:
             policy = asdict(self.stop_policy)
             policy["trailing"] = self.stop_policy.trailing.value
@@ -74,59 +71,53 @@ class SessionOptions:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionOptions:
-        unknown = sorted(set(data) - {"direction", "stop_policy", "schedule"})
+        if not isinstance(data, Mapping):
+            raise ValidationError(
+                f"Session options must be a JSON object, got {data!r}.",
+                hint=f"Write an object with any of: {', '.join(_KEYS)} (as to_dict() does).",
+            )
+        unknown = sorted(set(data) - set(_KEYS))
         if unknown:
             raise ValidationError(
                 f"Unknown session option(s): {', '.join(unknown)}.",
-                hint="Known: direction, stop_policy, schedule.",
+                hint=f"Known: {', '.join(_KEYS)}.",
             )
         raw = data.get("stop_policy")
         policy = None
         if raw is not None:
-            values = dict(raw)
-            values["trailing"] = TrailingKind(values.get("trailing", "none"))
-            if values.get("time_stop_min_r") is None:
-                values["time_stop_min_r"] = math.inf
-            policy = StopPolicy(**values)
+            if not isinstance(raw, Mapping):
+                raise ValidationError(
+                    f"Session option stop_policy must be a JSON object or null, got {raw!r}.",
+                    hint="Write it as SessionOptions.to_dict() does.",
+                )
+            policy = _stop_policy(raw)
         return cls(
             direction=parse_mode(data.get("direction", "long")),
             stop_policy=policy,
             schedule=data.get("schedule"),
         )
 
-    def to_param(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
 
-
-def split_params(
-    params: Mapping[str, int | float | bool | str],
-) -> tuple[SessionOptions, dict[str, int | float | bool | str]]:
-    """(the session options, the workflow parameter overrides) of ``SessionSpec.params``."""
-    rest = {k: v for k, v in params.items() if k != OPTIONS_KEY}
-    raw = params.get(OPTIONS_KEY)
-    if raw is None:
-        return SessionOptions(), rest
+def _stop_policy(raw: Mapping[str, Any]) -> StopPolicy:
+    """``StopPolicy`` from its ``SessionOptions.to_dict()`` form."""
+    unknown = sorted(set(raw) - _POLICY_KEYS)
+    if unknown:
+        raise ValidationError(
+            f"Unknown stop_policy field(s) in the session options: {', '.join(unknown)}.",
+            hint=f"Known: {', '.join(sorted(_POLICY_KEYS))}.",
+        )
+    values = dict(raw)
+    trailing = values.get("trailing", TrailingKind.NONE.value)
     try:
-        data = json.loads(str(raw))
+        values["trailing"] = TrailingKind(trailing)
     except ValueError as exc:
         raise ValidationError(
-            f"Session options {raw!r} are not JSON.", hint="Build them with to_param()."
+            f"Unknown stop_policy trailing {trailing!r}.",
+            hint=f"Use one of: {', '.join(k.value for k in TrailingKind)}.",
         ) from exc
-    if not isinstance(data, dict):
-        raise ValidationError(
-            f"Session options {raw!r} are not a JSON object.", hint="Build them with to_param()."
-        )
-    return SessionOptions.from_dict(data), rest
+    if values.get("time_stop_min_r") is None:
+        values["time_stop_min_r"] = math.inf  # to_dict writes inf ("always exit") as null
+    return StopPolicy(**values)
 
 
-def with_options(
-    params: Mapping[str, int | float | bool | str], options: SessionOptions
-) -> dict[str, int | float | bool | str]:
-    """``params`` carrying ``options`` (see the module docstring)."""
-    return {
-        **{k: v for k, v in params.items() if k != OPTIONS_KEY},
-        OPTIONS_KEY: options.to_param(),
-    }
-
-
-__all__ = ["OPTIONS_KEY", "Mode", "SessionOptions", "parse_mode", "split_params", "with_options"]
+__all__ = ["Mode", "SessionOptions", "parse_mode"]

@@ -19,7 +19,6 @@ from tradegraph.model.bar import Bar
 from tradegraph.model.fill import Fill
 from tradegraph.model.instrument import Instrument
 from tradegraph.orchestrator.sessions.feeds import Feed
-from tradegraph.orchestrator.sessions.options import SessionOptions
 from tradegraph.orchestrator.sessions.spec import SessionSpec, SessionStatus
 from tradegraph.orchestrator.sessions.store import SessionStore
 from tradegraph.risk.store import RiskStateStore
@@ -86,7 +85,6 @@ class SessionParts:
     """The venue's (reduce-only bracket legs and exits when it supports them)."""
     venue: BarVenue | None = None
     llm: CachedLLM | None = None
-    options: SessionOptions | None = None
     workflow_params: dict[str, object] = field(default_factory=dict)
 
 

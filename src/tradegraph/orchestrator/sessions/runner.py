@@ -55,7 +55,6 @@ from tradegraph.orchestrator.sessions.actions import OrderActions, Outcome
 from tradegraph.orchestrator.sessions.book import StrategyBook
 from tradegraph.orchestrator.sessions.feeds import bar_input
 from tradegraph.orchestrator.sessions.keeper import StopKeeper
-from tradegraph.orchestrator.sessions.options import split_params
 from tradegraph.orchestrator.sessions.parts import (
     BarVenue,
     Checkpoint,
@@ -110,8 +109,7 @@ class SessionRunner:
         self.observer = observer
         self.checkpoint = checkpoint
         self.takeover = takeover
-        options, _ = split_params(parts.spec.params)
-        self.options = parts.options or options
+        self.options = parts.spec.options
         self.policy = self.options.stop_policy
         self.risk_config = parts.spec.risk_config()
         self.guard = DrawdownGuard(self.risk_config)

@@ -11,8 +11,9 @@ Conventions:
   so a re-decided bar re-derives the same client order ids (no duplicate orders).
 - Money and quantities are ``Decimal``; decision prices/confidence are the workflow's floats.
 
-The step records (``DecisionRecord``, ``EquitySnapshot``) live in ``records`` and the value
-helpers in ``values``; both are re-exported here, so this module is the one import.
+The step records (``DecisionRecord``, ``EquitySnapshot``) live in ``records``, the runner's
+``SessionOptions`` (direction mode, stop policy, schedule) in ``options`` and the value
+helpers in ``values``; all are re-exported here, so this module is the one import.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from tradegraph.core.errors import ValidationError
 from tradegraph.model.audit import JSONValue
 from tradegraph.model.tenant import DEFAULT_TENANT_ID, check_tenant_id
 from tradegraph.model.timeframe import Timeframe
+from tradegraph.orchestrator.sessions.options import SessionOptions
 from tradegraph.orchestrator.sessions.records import DecisionRecord, EquitySnapshot
 from tradegraph.orchestrator.sessions.values import (
     Params,
@@ -164,6 +166,8 @@ class SessionSpec:
     """``RiskConfig`` overrides (see ``risk_overrides``); ``risk_config`` builds it."""
     venue: VenueSpec = field(default_factory=VenueSpec)
     sizing: SizingSpec = field(default_factory=SizingSpec)
+    options: SessionOptions = field(default_factory=SessionOptions)
+    """How the runner acts on decisions: direction mode, stop policy, schedule."""
 
     def __post_init__(self) -> None:
         check_session_id(self.session_id)
@@ -218,11 +222,13 @@ class SessionSpec:
             "risk": dict(self.risk),
             "venue": self.venue.to_dict(),
             "sizing": self.sizing.to_dict(),
+            "options": self.options.to_dict(),
             "created_at": self.created_at.isoformat(),
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SessionSpec:
+        _check_keys(data)
         created = parse_time(data["created_at"])
         assert created is not None
         return cls(
@@ -243,7 +249,49 @@ class SessionSpec:
             risk=dict(data.get("risk") or {}),
             venue=VenueSpec.from_dict(data["venue"]),
             sizing=SizingSpec.from_dict(data["sizing"]),
+            options=SessionOptions.from_dict(data["options"]),
             created_at=created,
+        )
+
+
+_SPEC_REQUIRED: Final = frozenset(
+    {
+        "session_id",
+        "tenant_id",
+        "strategy_id",
+        "workflow",
+        "workflow_hash",
+        "symbol",
+        "instrument_id",
+        "timeframe",
+        "data_venue",
+        "feed",
+        "speed",
+        "venue",
+        "sizing",
+        "options",
+        "created_at",
+    }
+)
+_SPEC_OPTIONAL: Final = frozenset({"start", "end", "params", "risk"})
+
+
+def _check_keys(data: Mapping[str, Any]) -> None:
+    """Refuse a spec object with unknown or missing keys (naming them)."""
+    if not isinstance(data, Mapping):
+        raise ValidationError(
+            f"A session spec must be a JSON object, got {type(data).__name__}.",
+            hint="Session specs are written by SessionSpec.to_dict().",
+        )
+    unknown = sorted(set(data) - _SPEC_REQUIRED - _SPEC_OPTIONAL)
+    missing = sorted(_SPEC_REQUIRED - set(data))
+    if unknown or missing:
+        problems = [f"unknown key(s) {', '.join(unknown)}"] if unknown else []
+        problems += [f"missing key(s) {', '.join(missing)}"] if missing else []
+        raise ValidationError(
+            f"Session spec {data.get('session_id')!r} has {' and '.join(problems)}.",
+            hint="Session specs are written by SessionSpec.to_dict(); recreate the session "
+            "rather than editing its stored spec.",
         )
 
 
@@ -357,6 +405,7 @@ __all__ = [
     "FeedKind",
     "Params",
     "SessionInfo",
+    "SessionOptions",
     "SessionSpec",
     "SessionState",
     "SessionStatus",
