@@ -62,13 +62,14 @@ def test_options_are_a_nested_typed_object() -> None:
     assert isinstance(policy, dict)
     assert policy["trailing"] == "chandelier"
     assert policy["time_stop_min_r"] == 0.5
-    # inf ("always exit") is not JSON: it is written as null and read back as inf
-    default_policy = SessionOptions(stop_policy=StopPolicy(max_bars=3)).to_dict()["stop_policy"]
-    assert isinstance(default_policy, dict)
-    assert default_policy["time_stop_min_r"] is None
-    assert SessionOptions.from_dict({"stop_policy": default_policy}).stop_policy == StopPolicy(
-        max_bars=3
-    )
+    # ±inf is not JSON: it is written as text and read back with its sign
+    for bound in (math.inf, -math.inf):
+        policy_ = StopPolicy(max_bars=3, time_stop_min_r=bound)
+        written = SessionOptions(stop_policy=policy_).to_dict()["stop_policy"]
+        assert isinstance(written, dict)
+        assert written["time_stop_min_r"] == str(bound)
+        text = json.loads(json.dumps({"stop_policy": written}, allow_nan=False))
+        assert SessionOptions.from_dict(text).stop_policy == policy_
 
 
 def test_no_options_means_the_defaults() -> None:

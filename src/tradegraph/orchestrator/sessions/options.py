@@ -61,8 +61,8 @@ class SessionOptions:
         if self.stop_policy is not None:
             policy = asdict(self.stop_policy)
             policy["trailing"] = self.stop_policy.trailing.value
-            if math.isinf(self.stop_policy.time_stop_min_r):
-                policy["time_stop_min_r"] = None
+            if math.isinf(self.stop_policy.time_stop_min_r):  # JSON has no infinities
+                policy["time_stop_min_r"] = "inf" if self.stop_policy.time_stop_min_r > 0 else "-inf"
         return {
             "direction": self.direction.name.lower(),
             "stop_policy": policy,
@@ -115,8 +115,11 @@ def _stop_policy(raw: Mapping[str, Any]) -> StopPolicy:
             f"Unknown stop_policy trailing {trailing!r}.",
             hint=f"Use one of: {', '.join(k.value for k in TrailingKind)}.",
         ) from exc
-    if values.get("time_stop_min_r") is None:
-        values["time_stop_min_r"] = math.inf  # to_dict writes inf ("always exit") as null
+    bound = values.get("time_stop_min_r")
+    if bound is None or bound == "inf":  # to_dict writes ±inf as text (null: older form)
+        values["time_stop_min_r"] = math.inf
+    elif bound == "-inf":
+        values["time_stop_min_r"] = -math.inf
     return StopPolicy(**values)
 
 
