@@ -23,7 +23,7 @@ from tradegraph.execution.amend import chain_head
 from tradegraph.execution.flow import OrderFlow
 from tradegraph.execution.reports import SyncReport
 from tradegraph.execution.store import OrderRecord, OrderUpdate
-from tradegraph.execution.transitions import ACKED, local_cancel, resized
+from tradegraph.execution.transitions import ACKED, OPEN, local_cancel, resized
 from tradegraph.model.order import OrderStatus
 
 Replacer = Callable[[OrderRecord, Decimal], OrderRecord]
@@ -87,6 +87,20 @@ def _exposure(flow: OrderFlow, legs: list[OrderRecord]) -> Decimal:
     return max(leg.order.quantity for leg in legs if leg.replaces is None)
 
 
+def _open_oco_groups(flow: OrderFlow, instrument_id: str) -> dict[str, list[OrderRecord]]:
+    """Every leg of the instrument's OCO groups that still have an open leg.
+
+    Only such groups can need a cut, so this reads their legs, not the instrument's
+    whole order history."""
+    open_groups = {r.oco_group for r in flow.find(OPEN, instrument_id=instrument_id) if r.oco_group}
+    groups: dict[str, list[OrderRecord]] = defaultdict(list)
+    if open_groups:
+        for record in flow.find(None, instrument_id=instrument_id, oco_groups=open_groups):
+            if record.oco_group is not None:
+                groups[record.oco_group].append(record)
+    return groups
+
+
 def enforce_oco(flow: OrderFlow, instruments: Iterable[str], replacer: Replacer) -> SyncReport:
     """Cut the open legs of every OCO group with fills to what is left to close."""
     canceled: list[str] = []
@@ -96,11 +110,7 @@ def enforce_oco(flow: OrderFlow, instruments: Iterable[str], replacer: Replacer)
     local: list[OrderUpdate] = []
     now = flow.now()
     for instrument_id in sorted(set(instruments)):
-        groups: dict[str, list[OrderRecord]] = defaultdict(list)
-        for record in flow.find(None, instrument_id=instrument_id):
-            if record.oco_group is not None:
-                groups[record.oco_group].append(record)
-        for group, legs in groups.items():
+        for group, legs in _open_oco_groups(flow, instrument_id).items():
             filled = sum((leg.order.filled_quantity for leg in legs), Decimal(0))
             open_legs = [leg for leg in legs if not leg.status.is_terminal]
             if filled <= 0 or not open_legs:

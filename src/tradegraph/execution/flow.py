@@ -95,12 +95,17 @@ class OrderFlow:
         *,
         strategy_id: str | None = None,
         instrument_id: str | None = None,
+        oco_groups: Collection[str] | None = None,
     ) -> list[OrderRecord]:
         """This venue's orders with the given statuses, oldest first."""
         return [
             record
             for record in self.store.find(
-                statuses=statuses, strategy_id=strategy_id, instrument_id=instrument_id, limit=ALL
+                statuses=statuses,
+                strategy_id=strategy_id,
+                instrument_id=instrument_id,
+                oco_groups=oco_groups,
+                limit=ALL,
             )
             if record.venue == self.venue
         ]

@@ -102,9 +102,11 @@ class OrderStore(Protocol):
         statuses: Collection[OrderStatus] | None = None,
         strategy_id: str | None = None,
         instrument_id: str | None = None,
+        oco_groups: Collection[str] | None = None,
         limit: int = 1000,
     ) -> list[OrderRecord]:
-        """Orders matching all given filters, oldest first."""
+        """Orders matching all given filters, oldest first (``oco_groups``: orders whose
+        ``oco_group`` is one of these; an empty collection matches nothing)."""
         ...
 
     def fills(

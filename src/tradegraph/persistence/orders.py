@@ -329,6 +329,7 @@ class SqlOrderStore:
         statuses: Collection[OrderStatus] | None = None,
         strategy_id: str | None = None,
         instrument_id: str | None = None,
+        oco_groups: Collection[str] | None = None,
         limit: int = 1000,
     ) -> list[OrderRecord]:
         if not 1 <= limit <= _MAX_LIMIT:
@@ -348,6 +349,11 @@ class SqlOrderStore:
             query = query.where(OrderRow.strategy_id == strategy_id)
         if instrument_id is not None:
             query = query.where(OrderRow.instrument_id == instrument_id)
+        if oco_groups is not None:
+            groups = sorted(set(oco_groups))
+            if not groups:
+                return []
+            query = query.where(OrderRow.oco_group.in_(groups))
         query = query.order_by(OrderRow.order_created_at, OrderRow.id).limit(limit)
         with self._database.session(read_only=True) as session:
             return [record_from_row(self._tenant_id, row) for row in session.execute(query)]

@@ -359,6 +359,24 @@ class OrderStoreContract:
         assert ids(store.find(limit=2)) == ["o-0", "o-1"]
         assert store.find(strategy_id="nobody") == []
 
+    def test_find_by_oco_group(self) -> None:
+        store = self.make_store()
+        groups = {"o-a": "g1", "o-b": "g2", "o-c": "g1", "o-d": None}
+        store.add(
+            [
+                make_record(make_order(coid, created_at=_minutes(i)), oco_group=group)
+                for i, (coid, group) in enumerate(groups.items())
+            ]
+        )
+        assert [r.client_order_id for r in store.find(oco_groups={"g1"})] == ["o-a", "o-c"]
+        assert [r.client_order_id for r in store.find(oco_groups=["g2", "g1"])] == [
+            "o-a",
+            "o-b",
+            "o-c",
+        ]
+        assert store.find(oco_groups=[]) == []
+        assert store.find(oco_groups={"g1"}, statuses=[OrderStatus.CANCELED]) == []
+
     def test_orders_created_at_the_same_time_keep_insertion_order(self) -> None:
         store = self.make_store()
         names = ["o-c", "o-a", "o-b"]

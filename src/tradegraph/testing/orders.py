@@ -209,6 +209,7 @@ class InMemoryOrderStore:
         statuses: Collection[OrderStatus] | None = None,
         strategy_id: str | None = None,
         instrument_id: str | None = None,
+        oco_groups: Collection[str] | None = None,
         limit: int = 1000,
     ) -> list[OrderRecord]:
         if not 1 <= limit <= _MAX_LIMIT:
@@ -217,6 +218,7 @@ class InMemoryOrderStore:
                 hint="Narrow the query with statuses/strategy_id/instrument_id.",
             )
         wanted = None if statuses is None else frozenset(statuses)
+        groups = None if oco_groups is None else frozenset(oco_groups)
         with self._backend.lock:
             rows = [v for (t, _), v in self._backend.orders.items() if t == self._tenant_id]
         matches = [
@@ -225,6 +227,7 @@ class InMemoryOrderStore:
             if (wanted is None or record.status in wanted)
             and (strategy_id is None or record.strategy_id == strategy_id)
             and (instrument_id is None or record.order.instrument_id == instrument_id)
+            and (groups is None or record.oco_group in groups)
         ]
         matches.sort(key=lambda m: (m[0], m[1]))
         return [record for _, _, record in matches[:limit]]
