@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from tradegraph.core.errors import ValidationError
+from tradegraph.core.errors import ReconciliationError, ValidationError
 from tradegraph.model.bar import Bar
 from tradegraph.orchestrator.sessions.feeds import ReplayFeed
 from tradegraph.orchestrator.sessions.parts import RunResult
@@ -94,10 +94,13 @@ class SessionGroup:
         live = set(cursors)
         pending: list[tuple[int, Bar]] = []
         current: datetime | None = None
+        steps = 0
         for time, _, i, bar in self._merged(cursors, live):
             if time != current and pending:
                 self._step_all(pending, results, counts)
                 pending = []
+                steps += 1
+                self._reconcile(steps, results, counts)
             current = time
             if i in results:
                 continue
@@ -108,6 +111,18 @@ class SessionGroup:
             if i not in results:
                 results[i] = runner.finish(counts[i])
         return [results[i] for i in range(len(self.runners))]
+
+    def _reconcile(self, steps: int, results: dict[int, RunResult], counts: dict[int, int]) -> None:
+        """The account's periodic reconciliation (one OMS for the whole group); a
+        mismatch fails every session still running (closed)."""
+        running = [i for i in range(len(self.runners)) if i not in results]
+        if not running:
+            return
+        try:
+            self.runners[running[0]].reconcile_periodically(steps)
+        except ReconciliationError as exc:
+            for i in running:
+                results[i] = self.runners[i].fail(exc, counts[i], reraise=False)
 
     def _step_all(
         self, pending: list[tuple[int, Bar]], results: dict[int, RunResult], counts: dict[int, int]

@@ -88,6 +88,10 @@ def _decimal(value: float) -> Decimal:
     return to_decimal(value, "price")
 
 
+RECONCILE_EVERY_BARS = 50
+"""Besides at start-up, a session reconciles with its venue after every this many bars."""
+
+
 class SessionRunner:
     """Runs one session (see the module docstring)."""
 
@@ -100,7 +104,14 @@ class SessionRunner:
         checkpoint: Checkpoint | None = None,
         takeover: bool = False,
         pacer: Pacer | None = None,
+        reconcile_every: int = RECONCILE_EVERY_BARS,
     ) -> None:
+        if reconcile_every < 1:
+            raise ValidationError(
+                f"reconcile_every must be >= 1 bar, got {reconcile_every}.",
+                hint=f"The default reconciles every {RECONCILE_EVERY_BARS} bars.",
+            )
+        self.reconcile_every = reconcile_every
         self.parts = parts
         if pacer is not None:
             pacer.check = self.stop_requested
@@ -199,12 +210,20 @@ class SessionRunner:
                     break
                 self.step(bar)
                 bars += 1
+                self.reconcile_periodically(bars)
                 if self._stop_seen:
                     self.parts.feed.stop()
                     break
         except BaseException as exc:
             return self.fail(exc, bars)
         return self.finish(bars)
+
+    def reconcile_periodically(self, bars: int) -> None:
+        """Every ``reconcile_every`` bars: open orders, fills and positions against the
+        venue; a position mismatch raises ``ReconciliationError`` (the run fails closed)."""
+        if bars % self.reconcile_every == 0:
+            self._hook("during_reconcile")
+            self.parts.orders.reconcile()
 
     def finish(self, bars: int) -> RunResult:
         """End the run: HALTED when the guard stopped it, else STOPPED."""
