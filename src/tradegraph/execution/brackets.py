@@ -6,11 +6,19 @@ chain's filled quantity; when it ended canceled/expired with a partial fill, the
 are first resized to that quantity; when it ended without any fill they are canceled
 locally. While the kill switch is tripped nothing is activated.
 
-OCO (emulated; the port has no native OCO call): the legs of an ``oco_group`` together
-close the entry's filled quantity. Whenever legs of a group have fills, every open leg
-is cut to what is left to close: canceled when nothing is left, otherwise replaced
-(cancel/replace) with the smaller quantity — so a partially filled target never leaves
-a stop that would over-close the position.
+Native OCO: when the venue's ``capabilities.native_oco`` is True and a parent's children
+to send are exactly one STOP (or STOP_LIMIT) and one LIMIT leg of the same ``oco_group``
+(same side and quantity), both are claimed together and placed with one
+``submit_oco`` call (``OrderFlow.send_oco``); the venue then closes the sibling itself
+(Binance reports it EXPIRED), which sync applies like any venue snapshot.
+
+OCO (emulated, and the safety net for native groups): the legs of an ``oco_group``
+together close the entry's filled quantity. Whenever legs of a group have fills, every
+open leg is cut to what is left to close: canceled when nothing is left, otherwise
+replaced (cancel/replace) with the smaller quantity — so a partially filled target never
+leaves a stop that would over-close the position. For a native group the venue has
+already closed the sibling, so once sync has applied that no leg is open and nothing is
+sent.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from tradegraph.execution.flow import OrderFlow
 from tradegraph.execution.reports import SyncReport
 from tradegraph.execution.store import OrderRecord, OrderUpdate
 from tradegraph.execution.transitions import ACKED, OPEN, local_cancel, resized
+from tradegraph.model.enums import OrderType
 from tradegraph.model.order import OrderStatus
 
 Replacer = Callable[[OrderRecord, Decimal], OrderRecord]
@@ -68,13 +77,40 @@ def activate_children(flow: OrderFlow) -> SyncReport:
     if send and not flow.kill_switch.tripped:
         by_id = {r.client_order_id: r for r in pending}
         records = [written.get(coid, by_id[coid]) for coid in send]
-        sent = tuple(r.client_order_id for r in flow.send_new(records))
+        pairs, single = _native_pairs(flow, records)
+        done = [r for stop, target in pairs for r in flow.send_oco(stop, target)]
+        sent = tuple(r.client_order_id for r in [*done, *flow.send_new(single)])
     return SyncReport(
         updated=tuple(written),
         children_sent=sent,
         children_canceled=tuple(canceled),
         problems=tuple(problems),
     )
+
+
+def _native_pairs(
+    flow: OrderFlow, records: list[OrderRecord]
+) -> tuple[list[tuple[OrderRecord, OrderRecord]], list[OrderRecord]]:
+    """Split the children to send into (stop, target) pairs for one native OCO call each,
+    and the rest (sent one by one). Without native OCO everything is the rest."""
+    if not flow.gateway.capabilities.native_oco:
+        return [], records
+    groups: dict[tuple[str | None, str], list[OrderRecord]] = defaultdict(list)
+    for record in records:
+        if record.oco_group is not None:
+            groups[(record.parent_id, record.oco_group)].append(record)
+    pairs: list[tuple[OrderRecord, OrderRecord]] = []
+    paired: set[str] = set()
+    for legs in groups.values():
+        stops = [r for r in legs if r.order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT)]
+        targets = [r for r in legs if r.order.order_type is OrderType.LIMIT]
+        if len(legs) != 2 or len(stops) != 1 or len(targets) != 1:
+            continue
+        stop, target = stops[0], targets[0]
+        if stop.order.side is target.order.side and stop.order.quantity == target.order.quantity:
+            pairs.append((stop, target))
+            paired.update((stop.client_order_id, target.client_order_id))
+    return pairs, [r for r in records if r.client_order_id not in paired]
 
 
 def _exposure(flow: OrderFlow, legs: list[OrderRecord]) -> Decimal:

@@ -7,7 +7,8 @@ Persist first: every order is committed NEW, then claimed (SUBMITTED, ``send_att
 of orders costs three store transactions (add, claim all, record all answers) however
 many orders it holds. Any exception from ``submit`` other than ``VenueUnavailableError``
 (certainly not sent) makes the order UNKNOWN: it may have executed, and only a query can
-tell. Crash checkpoints (``after_claim``, ``after_send_before_ack``,
+tell. ``send_oco`` does the same for a bracket pair placed with one native OCO call.
+Crash checkpoints (``after_claim``, ``after_send_before_ack``,
 ``after_ack_before_fill``) are called at the named points so tests can kill the process
 there.
 """
@@ -138,6 +139,35 @@ class OrderFlow:
             self.checkpoint("after_send_before_ack")
             if answer is not None:
                 answers.append(answer)
+        final = {record.client_order_id: record for record in claimed}
+        for record in self.write(answers):
+            final[record.client_order_id] = record
+        self.checkpoint("after_ack_before_fill")
+        return [final[record.client_order_id] for record in claimed]
+
+    def send_oco(self, stop: OrderRecord, target: OrderRecord) -> list[OrderRecord]:
+        """Claim a NEW bracket pair in one commit, place it with one native ``submit_oco``
+        call, commit both answers at once. An ambiguous outcome makes both legs UNKNOWN
+        (``resolve`` queries each); a certain non-execution leaves both SUBMITTED with
+        the reason, as ``submit`` does."""
+        claimed = self.store.update([claim(record, self.now()) for record in (stop, target)])
+        self.checkpoint("after_claim")
+        answers: list[OrderUpdate] = []
+        try:
+            snapshots = self.gateway.submit_oco(
+                OrderRequest.from_order(claimed[0].order), OrderRequest.from_order(claimed[1].order)
+            )
+        except VenueUnavailableError as exc:
+            answers = [noted(r, f"not sent, venue unavailable: {exc}", self.now()) for r in claimed]
+        except Exception as exc:  # timeout, drop, 5xx, adapter bug: it may have executed
+            why = f"OCO submit outcome unknown: {type(exc).__name__}: {exc}"
+            answers = [unknown(record, why, self.now()) for record in claimed]
+        else:
+            for record, snapshot in zip(claimed, snapshots, strict=True):
+                events = ack_events(record.order, snapshot, self.now())
+                if events:
+                    answers.append(update_with(record, events))
+        self.checkpoint("after_send_before_ack")
         final = {record.client_order_id: record for record in claimed}
         for record in self.write(answers):
             final[record.client_order_id] = record

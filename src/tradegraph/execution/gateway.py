@@ -3,7 +3,7 @@
 Every call goes through the venue's ``CircuitBreaker``; reads (``query_order``,
 ``open_orders``, ``fills``, ``positions``, ``balances``) are in addition retried with full
 jitter by a ``ReadRetrier``, which stops early when the circuit is not closed. Writes
-(``submit``, ``cancel``, ``modify``) are called exactly once: their transport failures go
+(``submit``, ``submit_oco``, ``cancel``, ``modify``) are called exactly once: their transport failures go
 back to the OMS, which resolves them by querying.
 """
 
@@ -75,6 +75,9 @@ class VenueGateway:
 
     def submit(self, request: OrderRequest) -> VenueOrder:
         return self._breaker.call(lambda: self._client.submit(request))
+
+    def submit_oco(self, stop: OrderRequest, target: OrderRequest) -> tuple[VenueOrder, VenueOrder]:
+        return self._breaker.call(lambda: self._client.submit_oco(stop, target))
 
     def cancel(self, client_order_id: str, instrument_id: str) -> VenueOrder:
         return self._breaker.call(lambda: self._client.cancel(client_order_id, instrument_id))

@@ -6,10 +6,11 @@ and a LIMIT target leg on the reducing side, both children of the entry
 (``parent_id`` = entry id) that the OMS sends once the entry has filled, sharing an
 ``oco_group`` so that the fill of one cancels the other.
 
-OCO is *emulated* by the OMS (cancel the sibling when a leg fills): the
-``ExecutionClient`` port has no call to place a native OCO pair, and none of our venues
-reports ``Capabilities.native_oco`` today. ``OrderPlan.native_oco`` records whether the
-venue could have done it, so the day the port grows such a call the plan already says so.
+OCO is *native* where the venue reports ``Capabilities.native_oco`` (Binance spot): the
+OMS places the stop + target pair with one ``ExecutionClient.submit_oco`` call and the
+venue closes the sibling (``brackets``). Elsewhere (the simulated venue, perps) it is
+*emulated* by the OMS (cancel or cut the sibling when a leg fills). ``OrderPlan.native_oco``
+records whether the venue will place the bracket natively.
 
 Client order ids are deterministic (``client_ids.client_order_id``) and scoped to the UTC
 date of ``now``: re-planning the same decision the same day gives the same ids, which the

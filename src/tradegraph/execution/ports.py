@@ -123,7 +123,8 @@ class Balance:
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:
-    """What a venue supports; the OMS emulates what is missing (e.g. OCO brackets)."""
+    """What a venue supports; the OMS emulates what is missing (e.g. OCO brackets when
+    ``native_oco`` is False; when True, ``ExecutionClient.submit_oco`` places them)."""
 
     order_types: frozenset[OrderType] = field(
         default_factory=lambda: frozenset(OrderType)
@@ -161,6 +162,15 @@ class ExecutionClient(Protocol):
         could mistake for its own order's fate). Once the order is terminal, venues may
         accept the id again (Binance does), which is why the OMS queries before any
         re-send."""
+        ...
+
+    def submit_oco(self, stop: OrderRequest, target: OrderRequest) -> tuple[VenueOrder, VenueOrder]:
+        """Place a native one-cancels-other pair: ``stop`` (STOP or STOP_LIMIT) and
+        ``target`` (LIMIT), both reducing the position (same side, same quantity). When
+        one leg fills (or the stop triggers), the venue closes the other. Answers the
+        (stop, target) snapshots. Venues whose ``capabilities.native_oco`` is False raise
+        ``ConfigurationError``. Ambiguity as ``submit``: ``OrderStateUnknownError`` when
+        the pair may have been placed — resolve each leg by ``query_order``."""
         ...
 
     def cancel(self, client_order_id: str, instrument_id: str) -> VenueOrder:

@@ -62,6 +62,7 @@ T = TypeVar("T")
 
 class Call(StrEnum):
     SUBMIT = "submit"
+    SUBMIT_OCO = "submit_oco"
     CANCEL = "cancel"
     MODIFY = "modify"
     QUERY_ORDER = "query_order"
@@ -180,6 +181,20 @@ class FaultyClient:
             return self._inner.submit(request)
 
         return self._run(Call.SUBMIT, call)
+
+    def submit_oco(self, stop: OrderRequest, target: OrderRequest) -> tuple[VenueOrder, VenueOrder]:
+        """Faults as ``submit`` (``Call.SUBMIT_OCO``); both legs count in ``inner_submits``."""
+
+        def call() -> tuple[VenueOrder, VenueOrder]:
+            if self.on_submit is not None:
+                self.on_submit(stop)
+                self.on_submit(target)
+            with self._lock:
+                self.inner_submits[stop.client_order_id] += 1
+                self.inner_submits[target.client_order_id] += 1
+            return self._inner.submit_oco(stop, target)
+
+        return self._run(Call.SUBMIT_OCO, call)
 
     def cancel(self, client_order_id: str, instrument_id: str) -> VenueOrder:
         return self._run(Call.CANCEL, lambda: self._inner.cancel(client_order_id, instrument_id))

@@ -16,6 +16,9 @@ initial-margin check at ``leverage``. Rule breaks raise ``VenueError`` carrying 
 Binance error code and message; the HTTP layer (``fake_binance_orders``) renders them.
 The records it keeps (``Order``, ``Trade``, ``MarketRules`` ...) are in
 ``fake_binance_records``.
+Spot OCO order lists (``submit_oco``): a stop leg and a ``LIMIT_MAKER`` leg rest together
+on one balance reservation; when either executes (the limit is crossed, the stop triggers)
+the other becomes EXPIRED first, as Binance reports it; canceling one leg cancels both.
 Client order ids are unique among a market's *open* orders only: once the first order
 with an id is closed, the id is accepted again as a new order (real Binance behaviour).
 """
@@ -80,6 +83,9 @@ class MatchingEngine:
         self.positions: dict[str, Position] = defaultdict(Position)
         self._next_order_id: dict[tuple[Book, str], int] = defaultdict(lambda: 4_000_000)
         self._next_trade_id: dict[tuple[Book, str], int] = defaultdict(lambda: 700_000)
+        self.order_lists: dict[int, list[Order]] = {}
+        """OCO order lists by ``orderListId``: their legs, stop first."""
+        self.list_client_ids: dict[int, str] = {}
 
     def now_ms(self) -> int:
         return self.clock.timestamp_ns() // 1_000_000
@@ -167,11 +173,61 @@ class MatchingEngine:
                 self._on_live(order, rules)
             return order
 
+    def submit_oco(
+        self, book: Book, stop: NewOrder, limit: NewOrder, list_client_id: str
+    ) -> tuple[int, list[Order]]:
+        """Place an OCO pair (spot only): ``stop`` (STOP_LOSS[_LIMIT]) and ``limit``
+        (LIMIT_MAKER), same side and quantity. Returns (orderListId, [stop, limit])."""
+        with self.lock:
+            if book is not Book.SPOT:
+                raise VenueError(-1121, "Invalid symbol.")
+            rules = self.rules(book, stop.market_id)
+            key = (book, stop.market_id)
+            for leg in (stop, limit):
+                duplicate = self.find(book, leg.market_id, client_order_id=leg.client_order_id)
+                if duplicate is not None and duplicate.is_open:
+                    raise VenueError(-2010, "Duplicate order sent.")
+            last = self.prices.get(key)
+            for leg in (stop, limit):
+                self._check_filters(book, rules, leg, last)
+            sell = stop.side == "SELL"
+            ordered = limit.price > stop.stop_price if sell else limit.price < stop.stop_price
+            if last is not None:
+                ordered = ordered and (
+                    limit.price > last > stop.stop_price
+                    if sell
+                    else limit.price < last < stop.stop_price
+                )
+            if not ordered:
+                raise VenueError(
+                    -1131 if last is None else -2010,
+                    "The relationship of the prices for the orders is not correct.",
+                )
+            locked = self._reserve_spot(rules, stop if not sell else limit, last)
+            list_id = len(self.order_lists) + 1
+            now = self.now_ms()
+            legs: list[Order] = []
+            for leg in (stop, limit):
+                self._next_order_id[key] += 1
+                order = Order(self._next_order_id[key], book, leg, now, now, order_list_id=list_id)
+                self.orders[key].append(order)
+                legs.append(order)
+            legs[0].locked = locked  # one reservation for the pair, held by the stop leg
+            self.order_lists[list_id] = legs
+            self.list_client_ids[list_id] = list_client_id
+            return list_id, legs
+
+    def _expire_siblings(self, order: Order, status: str = "EXPIRED") -> None:
+        """Close the other open legs of ``order``'s OCO list (releasing their locks)."""
+        for sibling in self.order_lists.get(order.order_list_id, ()):
+            if sibling is not order and sibling.is_open:
+                self._close(sibling, status)
+
     def _check_filters(
         self, book: Book, rules: MarketRules, req: NewOrder, last: Decimal | None
     ) -> None:
         spot = book is Book.SPOT
-        if req.type in ("LIMIT", "STOP_LOSS_LIMIT"):
+        if req.type in ("LIMIT", "LIMIT_MAKER", "STOP_LOSS_LIMIT"):
             if req.price < rules.min_price or req.price > rules.max_price:
                 raise (
                     VenueError(-1013, "Filter failure: PRICE_FILTER")
@@ -278,6 +334,7 @@ class MatchingEngine:
             if order is None or not order.is_open:
                 raise VenueError(-2011, "Unknown order sent.")
             self._close(order, "CANCELED")
+            self._expire_siblings(order, "CANCELED")  # canceling a leg cancels the list
             return order
 
     def _close(self, order: Order, status: str) -> None:
@@ -314,11 +371,13 @@ class MatchingEngine:
                     if not self._stop_reached(order, price):
                         continue
                     order.triggered = True
+                    self._expire_siblings(order)
                     self._on_live(order, rules)  # a triggered stop takes liquidity
                     continue
                 limit = order.request.price
                 crossed = price <= limit if order.request.side == "BUY" else price >= limit
                 if crossed:
+                    self._expire_siblings(order)
                     self._execute(order, rules, limit, maker=True, budget=budget)
             return self.trades[key][before:]
 

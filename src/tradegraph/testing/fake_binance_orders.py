@@ -4,6 +4,7 @@
 codes::
 
     spot   POST|GET|DELETE /api/v3/order    GET /api/v3/openOrders   GET /api/v3/myTrades
+           POST /api/v3/orderList/oco (OCO pair: aboveType/belowType, one leg LIMIT_MAKER)
            GET /api/v3/account              GET /api/v3/exchangeInfo (filters of added markets)
     perps  GET /fapi/v1/exchangeInfo        POST|GET|DELETE /fapi/v1/order
            GET /fapi/v1/openOrders          GET /fapi/v1/userTrades
@@ -60,6 +61,7 @@ from tradegraph.testing.fake_exchange import (
 )
 
 SPOT_ORDER: Final = "/api/v3/order"
+SPOT_OCO: Final = "/api/v3/orderList/oco"
 PERP_ORDER: Final = "/fapi/v1/order"
 _TIMEOUT_MSG: Final = (
     "Timeout waiting for response from backend server. Send status unknown; "
@@ -239,6 +241,23 @@ class FakeBinanceTrading:
         """Apply ``faults`` to the next order submits (one each; None lets one through)."""
         self.server.inject(PERP_ORDER if perp else SPOT_ORDER, *faults, method="POST")
 
+    def inject_oco(self, *faults: Fault | None) -> None:
+        """Apply ``faults`` to the next spot OCO submits (one each; None lets one through)."""
+        self.server.inject(SPOT_OCO, *faults, method="POST")
+
+    def oco_requests(self) -> list[dict[str, str]]:
+        """The parameters of every OCO request that reached the server (faulted ones too)."""
+        return [
+            {**entry.query, **dict(parse_qsl(entry.body.decode()))}
+            for entry in self.server.requests
+            if entry.method == "POST" and entry.path == SPOT_OCO
+        ]
+
+    def order_lists(self) -> int:
+        """OCO order lists the venue created."""
+        with self.engine.lock:
+            return len(self.engine.order_lists)
+
     def inject_cancel(self, *faults: Fault | None, perp: bool = False) -> None:
         self.server.inject(PERP_ORDER if perp else SPOT_ORDER, *faults, method="DELETE")
 
@@ -272,6 +291,7 @@ class FakeBinanceTrading:
     def _install(self) -> None:
         spot: dict[tuple[str, str], Callable[[Params], object]] = {
             ("POST", SPOT_ORDER): lambda p: self._new_order(Book.SPOT, p),
+            ("POST", SPOT_OCO): self._new_oco,
             ("GET", SPOT_ORDER): lambda p: self._order_json(Book.SPOT, self._lookup(Book.SPOT, p)),
             ("DELETE", SPOT_ORDER): lambda p: self._cancel(Book.SPOT, p),
             ("GET", "/api/v3/openOrders"): lambda p: self._open_orders(Book.SPOT, p),
@@ -383,6 +403,64 @@ class FakeBinanceTrading:
             ]  # fmt: skip
         return body
 
+    def _oco_leg(self, params: Params, market_id: str, side: str, where: str) -> NewOrder:
+        kind = _mandatory(params, f"{where}Type")
+        if kind not in ("LIMIT_MAKER", "STOP_LOSS", "STOP_LOSS_LIMIT"):
+            raise VenueError(-1116, "Invalid orderType.")
+        limit = kind != "STOP_LOSS"
+        stop = kind.startswith("STOP")
+        tif = params.get(f"{where}TimeInForce", "")
+        if kind == "STOP_LOSS_LIMIT" and tif not in ("GTC", "IOC", "FOK"):
+            raise VenueError(-1102, f"Mandatory parameter '{where}TimeInForce' was not sent, "
+                             "was empty/null, or malformed.")  # fmt: skip
+        client_id = params.get(f"{where}ClientOrderId")
+        return NewOrder(
+            market_id=market_id,
+            client_order_id=self._client_id({"newClientOrderId": client_id} if client_id else {}),
+            side=side,
+            type=kind,
+            quantity=_decimal(params, "quantity", required=True),
+            price=_decimal(params, f"{where}Price", required=limit),
+            stop_price=_decimal(params, f"{where}StopPrice", required=stop),
+            time_in_force=tif or "GTC",
+        )
+
+    def _new_oco(self, params: Params) -> object:
+        """POST /api/v3/orderList/oco: the legs rest; one executing expires the other."""
+        market_id = self._market_id(Book.SPOT, params)
+        side = _mandatory(params, "side")
+        if side not in ("BUY", "SELL"):
+            raise VenueError(-1117, "Invalid side.")
+        above = self._oco_leg(params, market_id, side, "above")
+        below = self._oco_leg(params, market_id, side, "below")
+        # SELL: target above the market (LIMIT_MAKER), stop below; BUY: the reverse.
+        limit, stop = (above, below) if side == "SELL" else (below, above)
+        if limit.type != "LIMIT_MAKER" or not stop.type.startswith("STOP"):
+            raise VenueError(-1167, "This OCO order list combination is not supported: for "
+                             f"{side} the {'above' if side == 'SELL' else 'below'} order must "
+                             "be LIMIT_MAKER and the other a stop.")  # fmt: skip
+        list_client_id = params.get("listClientOrderId") or self._client_id({})
+        list_id, legs = self.engine.submit_oco(Book.SPOT, stop, limit, list_client_id)
+        reports = []
+        for order in legs:
+            body = shapes.spot_order(order)
+            for name in ("time", "updateTime", "isWorking", "icebergQty"):
+                body.pop(name)
+            if not order.request.stop_price:
+                body.pop("stopPrice")
+            reports.append({**body, "transactTime": order.time_ms})
+        return {
+            "orderListId": list_id, "contingencyType": "OCO", "listStatusType": "EXEC_STARTED",
+            "listOrderStatus": "EXECUTING", "listClientOrderId": list_client_id,
+            "transactionTime": legs[0].time_ms, "symbol": market_id,
+            "orders": [
+                {"symbol": market_id, "orderId": o.order_id,
+                 "clientOrderId": o.request.client_order_id}
+                for o in legs
+            ],
+            "orderReports": reports,
+        }  # fmt: skip
+
     def _lookup(self, book: Book, params: Params) -> Order:
         market_id = self._market_id(book, params)
         order_id = _int(params, "orderId")
@@ -417,7 +495,7 @@ class FakeBinanceTrading:
             "symbol": body.pop("symbol"),
             "origClientOrderId": order.request.client_order_id,
             "orderId": body.pop("orderId"),
-            "orderListId": -1,
+            "orderListId": order.order_list_id,
             "clientOrderId": params.get("newClientOrderId") or f"cancel_{self._generated:018d}",
             "transactTime": order.update_ms,
             **{k: v for k, v in body.items() if k not in ("orderListId", "clientOrderId")},
@@ -451,4 +529,11 @@ class FakeBinanceTrading:
         return shapes.position_rows(self.engine, market_id)
 
 
-__all__ = ["PERP_ORDER", "SPOT_ORDER", "FakeBinanceDriver", "FakeBinanceTrading", "OrderFaults"]
+__all__ = [
+    "PERP_ORDER",
+    "SPOT_OCO",
+    "SPOT_ORDER",
+    "FakeBinanceDriver",
+    "FakeBinanceTrading",
+    "OrderFaults",
+]

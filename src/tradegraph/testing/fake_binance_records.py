@@ -113,6 +113,8 @@ class Order:
     triggered: bool = False
     locked: Decimal = _ZERO
     trades: list[Trade] = field(default_factory=list)
+    order_list_id: int = -1
+    """The OCO order list this order is a leg of (-1: none)."""
 
     @property
     def remaining(self) -> Decimal:
@@ -125,6 +127,11 @@ class Order:
     @property
     def is_stop(self) -> bool:
         return self.request.type in ("STOP_LOSS", "STOP_LOSS_LIMIT")
+
+    @property
+    def is_limit(self) -> bool:
+        """Rests at a price (``LIMIT_MAKER`` is an OCO's limit leg)."""
+        return self.request.type in ("LIMIT", "LIMIT_MAKER", "STOP_LOSS_LIMIT")
 
     @property
     def average_price(self) -> Decimal:

@@ -29,7 +29,8 @@ def places(increment: Decimal) -> int:
 def spot_order(order: Order) -> dict[str, object]:
     req = order.request
     return {
-        "symbol": req.market_id, "orderId": order.order_id, "orderListId": -1,
+        "symbol": req.market_id, "orderId": order.order_id,
+        "orderListId": order.order_list_id,
         "clientOrderId": req.client_order_id, "price": fmt8(req.price),
         "origQty": fmt8(req.quantity), "executedQty": fmt8(order.executed),
         "cummulativeQuoteQty": fmt8(order.cum_quote), "status": order.status,

@@ -205,6 +205,13 @@ class SimulatedVenue:
                     "venue does not know it.",
                 ) from exc
 
+    def submit_oco(self, stop: OrderRequest, target: OrderRequest) -> tuple[VenueOrder, VenueOrder]:
+        raise ConfigurationError(
+            f"The simulated venue {self._config.venue!r} has no native OCO "
+            f"(legs {stop.client_order_id!r}, {target.client_order_id!r}).",
+            hint="Check capabilities.native_oco first; the OMS emulates OCO on this venue.",
+        )
+
     def query_order(self, client_order_id: str, instrument_id: str) -> VenueOrder | None:
         with self._lock:
             order = self._state.order_for(instrument_id, client_order_id)

@@ -26,6 +26,9 @@
 - Reusing a client id is not guarded here: Binance accepts an id again once the first
   order with it has closed, so a blind re-send after an ambiguous submit can create a
   second order. The OMS prevents that by resolving with ``query_order`` first.
+- ``submit_oco`` (spot only: Binance ``POST /api/v3/orderList/oco``, see ``oco``) places a
+  stop + target pair as one order list with both client ids; failures map as for
+  ``submit`` (a refusal is two REJECTED snapshots). Perps have no native OCO here.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any, Final, TypeVar
 
 import ccxt
 
-from tradegraph.adapters.brokers.ccxt import mapping
+from tradegraph.adapters.brokers.ccxt import mapping, oco
 from tradegraph.adapters.brokers.ccxt.errors import Outcome, classify, venue_message
 from tradegraph.adapters.brokers.ccxt.exchange import MarketType
 from tradegraph.adapters.brokers.ccxt.validation import check_request
@@ -75,7 +78,7 @@ SPOT_CAPABILITIES: Final = Capabilities(
         {OrderType.MARKET, OrderType.LIMIT, OrderType.STOP, OrderType.STOP_LIMIT}
     ),
     time_in_force=frozenset({TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK}),
-    native_oco=False,
+    native_oco=True,
     reduce_only=False,
     native_modify=False,
     reports_positions=False,
@@ -191,6 +194,67 @@ class CcxtExecutionClient:
                 f"could not be read: {exc}",
                 hint="Resolve with query_order(client_order_id); never re-send blindly.",
             ) from exc
+
+    def submit_oco(self, stop: OrderRequest, target: OrderRequest) -> tuple[VenueOrder, VenueOrder]:
+        if not self._capabilities.native_oco:
+            raise ConfigurationError(
+                f"{self._venue} {self._market_type} has no native OCO order lists.",
+                hint="Check capabilities.native_oco; the OMS emulates OCO on this market.",
+            )
+        problem = oco.check_pair(stop, target)
+        if problem:
+            raise ConfigurationError(
+                f"Cannot place an OCO pair: {problem}.",
+                hint="Pass a STOP leg and a LIMIT leg of one bracket.",
+            )
+        instrument = self._instruments.get(stop.instrument_id)
+        market = None if instrument is None else self._market(instrument.symbol)
+        if instrument is None or market is None:
+            why = f"{stop.instrument_id} is not traded through this {self._venue} client"
+            return self._rejected(stop, why), self._rejected(target, why)
+        for leg in (stop, target):
+            reason = check_request(leg, market, self._exchange, self._capabilities)
+            if reason:
+                why = f"OCO leg {leg.client_order_id!r}: {reason}"
+                return self._rejected(stop, why), self._rejected(target, why)
+        try:
+            raw = self._exchange.privatePostOrderListOco(oco.oco_params(stop, target, market))
+        except ccxt.BaseError as exc:
+            return self._oco_failed(stop, target, exc)
+        try:
+            reports = oco.leg_reports(raw)
+            legs = tuple(
+                self._snapshot(self._exchange.parse_order(reports[leg.client_order_id], market),
+                               instrument, leg.client_order_id)
+                for leg in (stop, target)
+            )  # fmt: skip
+        except _MAPPING_ERRORS as exc:
+            raise OrderStateUnknownError(
+                f"{self._venue} accepted the OCO pair {stop.client_order_id!r}/"
+                f"{target.client_order_id!r} but its answer could not be read: {exc}",
+                hint="Resolve each leg with query_order(client_order_id); never re-send blindly.",
+            ) from exc
+        return legs[0], legs[1]
+
+    def _oco_failed(
+        self, stop: OrderRequest, target: OrderRequest, exc: BaseException
+    ) -> tuple[VenueOrder, VenueOrder]:
+        outcome = classify(exc)
+        if outcome is Outcome.DUPLICATE:
+            found = [self.query_order(leg.client_order_id, leg.instrument_id)
+                     for leg in (stop, target)]  # fmt: skip
+            if found[0] is None or found[1] is None:
+                raise OrderStateUnknownError(
+                    f"{self._venue} reported the OCO pair {stop.client_order_id!r}/"
+                    f"{target.client_order_id!r} as a duplicate but does not return both legs.",
+                    hint="Query each leg later with query_order(client_order_id).",
+                ) from exc
+            return found[0], found[1]
+        if outcome in (Outcome.REJECTED, Outcome.NOT_FOUND):
+            why = f"{type(exc).__name__}: {venue_message(exc)}"
+            return self._rejected(stop, why), self._rejected(target, why)
+        what = f"OCO submit of {stop.client_order_id!r}/{target.client_order_id!r}"
+        raise self._transport_error(what, exc, outcome, write=True) from exc
 
     def _submit_failed(self, request: OrderRequest, exc: BaseException) -> VenueOrder:
         outcome = classify(exc)
