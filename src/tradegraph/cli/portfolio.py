@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from tradegraph.bootstrap import open_database_from
@@ -85,6 +86,17 @@ def _qty(value: Decimal) -> str:
 
 def _time(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M")
+
+
+def _short_time(value: datetime) -> str:
+    return value.strftime("%m-%d %H:%M")
+
+
+def _short(value: Decimal | float, places: int = 4) -> str:
+    """A compact number for tables: 2 decimals from 100 up, ``places`` below."""
+    number = Decimal(str(value))
+    digits = 2 if abs(number) >= 100 else places
+    return f"{number:,.{digits}f}"
 
 
 def _empty(what: str, stores: _Stores) -> None:
@@ -224,35 +236,57 @@ def _trade_json(view: TradeView) -> dict[str, object]:
 
 
 def _render_trades(views: list[TradeView]) -> None:
-    table = Table(title=f"Closed trades ({len(views)})", title_justify="left")
+    """One row per trade; strategy, session and instrument move to the title when every
+    trade shares them (so the table fits an 80-column terminal)."""
+    ids = {
+        "strategy": [v.strategy_id for v in views],
+        "session": [v.session_id or "" for v in views],
+        "instrument": [v.trade.instrument_id for v in views],
+        "side": [v.trade.direction.value for v in views],
+    }
+    shared = {name: values[0] for name, values in ids.items() if len(set(values)) == 1}
+    named = dict(shared)
+    if named.get("strategy") == named.get("session"):  # a session's default strategy id
+        named.pop("strategy", None)
+    years = sorted({t.year for v in views for t in (v.trade.entry_time, v.trade.exit_time)})
+    span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    title = f"Closed trades ({len(views)}, {span})" + "".join(
+        f" · {name} {value}" for name, value in named.items() if value
+    )
+    varying = [name for name in ids if name not in shared]
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
+    numeric = ("qty", "entry", "exit", "fees", "pnl")
     for column in (
-        "strategy",
-        "session",
-        "instrument",
-        "side",
-        "quantity",
+        *varying,
+        "qty",
+        "opened",
         "entry",
-        "entry price",
+        "closed",
         "exit",
-        "exit price",
         "fees",
         "pnl",
         "reason",
     ):
-        right = column in ("quantity", "entry price", "exit price", "fees", "pnl")
-        table.add_column(column, justify="right" if right else "left")
-    for v in views:
+        table.add_column(
+            column,
+            justify="right" if column in numeric else "left",
+            min_width=11 if column in ("opened", "closed") else None,
+        )
+    for i, v in enumerate(views):
         t = v.trade
         table.add_row(
-            v.strategy_id,
-            v.session_id or "",
-            t.instrument_id,
-            f"[{_SIDE_STYLE[t.direction]}]{t.direction.value}[/]",
-            _qty(t.quantity),
-            _time(t.entry_time),
-            f"{t.entry_price:,.4f}",
-            _time(t.exit_time),
-            f"{t.exit_price:,.4f}",
+            *(ids[name][i] for name in varying),
+            _short(t.quantity),
+            _short_time(t.entry_time),
+            _short(t.entry_price),
+            _short_time(t.exit_time),
+            _short(t.exit_price),
             f"{t.fees:,.2f}",
             _money(t.pnl),
             t.exit_reason.value,
