@@ -7,6 +7,10 @@ States::
     HALF_OPEN ──probe succeeds──▶ CLOSED
     HALF_OPEN ──probe fails──▶ OPEN (for another reset_after)
 
+A rate-limit answer (``RateLimitedError``, HTTP 418/429) opens the circuit at once, for
+the venue's ``Retry-After`` when it gave one (else ``reset_after``): the OMS backs off
+instead of spending more of the venue's patience.
+
 A *failure* is a transport outcome: ``VenueUnavailableError`` or ``OrderStateUnknownError``
 raised by the wrapped call. Any other outcome — a return value or another exception (a
 ``NotFoundError`` is an answer from a healthy venue) — is a success. While OPEN, and
@@ -33,6 +37,7 @@ from tradegraph.core.errors import (
     ValidationError,
     VenueUnavailableError,
 )
+from tradegraph.data.sources.ports import RateLimitedError
 
 T = TypeVar("T")
 
@@ -205,7 +210,14 @@ class CircuitBreaker:
             self._last_error = f"{type(exc).__name__}: {text}"
             if probe:
                 self._probe_in_flight = False
-            if probe or (
+            if isinstance(exc, RateLimitedError):  # back off now, for as long as asked
+                wait = (
+                    timedelta(seconds=max(exc.retry_after, 0.0))
+                    if exc.retry_after is not None
+                    else self._config.reset_after
+                )
+                self._open(wait)
+            elif probe or (
                 self._state is BreakerState.CLOSED
                 and self._consecutive >= self._config.failure_threshold
             ):
@@ -222,12 +234,12 @@ class CircuitBreaker:
             with self._lock:
                 self._probe_in_flight = False
 
-    def _open(self) -> None:
+    def _open(self, wait: timedelta | None = None) -> None:
         now = self._clock.now()
         self._state = BreakerState.OPEN
         self._opened += 1
         self._opened_at = now
-        self._retry_at = now + self._config.reset_after
+        self._retry_at = now + (self._config.reset_after if wait is None else wait)
         self._probe_in_flight = False
 
     def _close(self) -> None:

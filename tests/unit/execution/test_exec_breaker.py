@@ -14,6 +14,7 @@ from tradegraph.core.errors import (
     ValidationError,
     VenueUnavailableError,
 )
+from tradegraph.data.sources.ports import RateLimitedError
 from tradegraph.execution.breaker import BreakerConfig, BreakerState, CircuitBreaker
 from tradegraph.testing.risk import T0
 
@@ -146,3 +147,29 @@ def test_config_is_validated() -> None:
         BreakerConfig(failure_threshold=0)
     with pytest.raises(ValidationError, match="reset_after"):
         BreakerConfig(reset_after=timedelta(0))
+
+
+def test_a_rate_limit_opens_at_once_for_the_venues_retry_after() -> None:
+    clock = TestClock(T0)
+    breaker = CircuitBreaker("binance", clock, CONFIG)
+    with pytest.raises(RateLimitedError):
+        breaker.call(lambda: _fail_with(RateLimitedError("429", retry_after=2.5)))
+    status = breaker.status
+    assert status.state is BreakerState.OPEN  # one 429 is enough: back off
+    assert status.retry_at == T0 + timedelta(seconds=2.5)
+    calls: list[int] = []
+    with pytest.raises(VenueUnavailableError, match="not sent"):
+        breaker.call(lambda: calls.append(1))
+    assert calls == []  # refused without reaching the venue
+    clock.advance(timedelta(seconds=2.5))
+    breaker.call(lambda: calls.append(1))  # the probe after Retry-After
+    assert calls == [1]
+    assert breaker.state is BreakerState.CLOSED
+
+
+def test_a_rate_limit_without_retry_after_waits_the_configured_period() -> None:
+    clock = TestClock(T0)
+    breaker = CircuitBreaker("binance", clock, CONFIG)
+    with pytest.raises(RateLimitedError):
+        breaker.call(lambda: _fail_with(RateLimitedError("418")))
+    assert breaker.status.retry_at == T0 + CONFIG.reset_after
