@@ -172,7 +172,8 @@ class OrderActions:
             stop_loss=price(intent.stop) if intent.stop is not None else None,
             take_profit=price(intent.target) if intent.target is not None else None,
         )
-        verdict = self.checker.check(proposal, self._account(close, now, flat=flat), now, mode)
+        account = self._account(close, now, flat=flat, decision_id=ctx.decision_id)
+        verdict = self.checker.check(proposal, account, now, mode)
         if verdict.denied:
             return Outcome(f"risk denied: {', '.join(r.value for r in verdict.reasons)}")
         if not bracket:
@@ -204,13 +205,20 @@ class OrderActions:
         )
         return min(result.quantity, cap), stop
 
-    def _account(self, close: Decimal, now: datetime, *, flat: bool) -> AccountSnapshot:
+    def _account(
+        self, close: Decimal, now: datetime, *, flat: bool, decision_id: str
+    ) -> AccountSnapshot:
+        """What the risk check sees. Orders of this very decision are left out: they exist
+        only when the step is being re-done after a crash, and the check must see what it
+        saw the first time (not mistake the step's own entry for a duplicate)."""
         iid = self.instrument.id
         held = None if flat else self.book.holding_position()
         working = [
             r.order
             for r in self.book.working()
-            if not r.order.reduce_only and not (flat and leg_base(r.leg) in PROTECTION)
+            if not r.order.reduce_only
+            and not (flat and leg_base(r.leg) in PROTECTION)
+            and r.decision_id != decision_id
         ]
         return AccountSnapshot(
             equity=self.book.equity(close),
