@@ -48,7 +48,7 @@ from tradegraph.execution.retry import RetryPolicy
 from tradegraph.execution.simulated import SimulatedVenue, SimulatedVenueConfig
 from tradegraph.execution.throttle import KillSwitch
 from tradegraph.model.bar import Bar
-from tradegraph.model.enums import AssetClass, Direction
+from tradegraph.model.enums import AssetClass, Direction, OrderType, Side, TimeInForce
 from tradegraph.model.fill import Fill
 from tradegraph.model.instrument import Instrument
 from tradegraph.model.intent import Intent
@@ -368,6 +368,32 @@ def oms_harness(
     return OmsHarness(clock, venue, client, store, oms, instrument, names)
 
 
+
+def order_request(
+    client_order_id: str,
+    *,
+    instrument_id: str,
+    quantity: Decimal,
+    side: Side = Side.BUY,
+    order_type: OrderType = OrderType.MARKET,
+    price: Decimal | None = None,
+    stop_price: Decimal | None = None,
+    reduce_only: bool = False,
+    tif: TimeInForce = TimeInForce.GTC,
+) -> OrderRequest:
+    """An ``OrderRequest`` with test-friendly defaults (a market buy, GTC)."""
+    return OrderRequest(
+        client_order_id=client_order_id,
+        instrument_id=instrument_id,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        price=price,
+        stop_price=stop_price,
+        time_in_force=tif,
+        reduce_only=reduce_only,
+    )
+
 __all__ = [
     "FAST",
     "PERP",
@@ -377,4 +403,5 @@ __all__ = [
     "OmsHarness",
     "approve",
     "oms_harness",
+    "order_request",
 ]

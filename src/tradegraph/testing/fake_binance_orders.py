@@ -529,6 +529,15 @@ class FakeBinanceTrading:
         return shapes.position_rows(self.engine, market_id)
 
 
+
+def sent_params(server: FakeBinance, path: str, method: str = "POST") -> list[dict[str, str]]:
+    """The parameters (query and form body) of the requests ``server`` got on ``path``."""
+    return [
+        {**r.query, **dict(parse_qsl(r.body.decode()))}
+        for r in server.requests
+        if r.path == path and r.method == method
+    ]
+
 __all__ = [
     "PERP_ORDER",
     "SPOT_OCO",
@@ -536,4 +545,5 @@ __all__ = [
     "FakeBinanceDriver",
     "FakeBinanceTrading",
     "OrderFaults",
+    "sent_params",
 ]

@@ -12,7 +12,7 @@ import json
 import socket
 from collections.abc import Callable
 from decimal import Decimal
-from urllib.parse import parse_qsl
+from functools import partial
 
 import pytest
 
@@ -33,6 +33,7 @@ from tradegraph.execution.ports import OrderRequest
 from tradegraph.model.enums import OrderType, Side, TimeInForce
 from tradegraph.model.instrument import Instrument
 from tradegraph.model.order import OrderStatus
+from tradegraph.testing.execution import order_request
 from tradegraph.testing.fake_binance_orders import (
     SPOT_ORDER,
     FakeBinanceTrading,
@@ -45,37 +46,8 @@ PERP = "BTC/USDT:USDT.binance"
 QTY = Decimal("0.01")
 
 
-def order(
-    coid: str,
-    *,
-    side: Side = Side.BUY,
-    order_type: OrderType = OrderType.MARKET,
-    quantity: Decimal = QTY,
-    price: Decimal | None = None,
-    stop_price: Decimal | None = None,
-    instrument_id: str = SPOT,
-    reduce_only: bool = False,
-    tif: TimeInForce = TimeInForce.GTC,
-) -> OrderRequest:
-    return OrderRequest(
-        client_order_id=coid,
-        instrument_id=instrument_id,
-        side=side,
-        order_type=order_type,
-        quantity=quantity,
-        price=price,
-        stop_price=stop_price,
-        time_in_force=tif,
-        reduce_only=reduce_only,
-    )
+order = partial(order_request, instrument_id=SPOT, quantity=QTY)
 
-
-def sent_params(server: FakeBinance, path: str, method: str = "POST") -> list[dict[str, str]]:
-    return [
-        {**r.query, **dict(parse_qsl(r.body.decode()))}
-        for r in server.requests
-        if r.path == path and r.method == method
-    ]
 
 
 # --- ambiguous outcomes -----------------------------------------------------------------
